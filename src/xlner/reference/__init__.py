@@ -1,0 +1,36 @@
+"""The reference paper's released per-language F1 (see README.md in this folder)."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+
+CITATION = (
+    "Politov et al. (2025), Revisiting Projection-based Data Transfer for Cross-Lingual NER "
+    "in Low-Resource Languages, NoDaLiDa 2025"
+)
+
+_FILES = {
+    "masakhaner2": "paper_masakhaner2_f1.csv",
+    "panx": "paper_panx_f1.csv",
+    "europarl": "paper_europarl_f1.csv",
+}
+
+
+@cache
+def reference_table(dataset: str) -> dict[str, dict[str, float]]:
+    """``{lang: {column: f1}}`` for a dataset, or ``{}`` when the paper has no table for it."""
+    name = _FILES.get(dataset)
+    if name is None:
+        return {}
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return {
+        r["lang"]: {k: float(v) for k, v in r.items() if k != "lang" and v not in ("", None)}
+        for r in rows
+    }
+
+
+def reference_f1(dataset: str, lang: str, column: str) -> float | None:
+    return reference_table(dataset).get(lang, {}).get(column)
