@@ -1,0 +1,1 @@
+"""Benchmarks: projection throughput, and the cost of each transfer pipeline per stage."""

@@ -1,0 +1,147 @@
+"""Candidate matching ("formalised projection", Politov et al. 2025).
+
+Candidates are target spans: ``ngram`` — every contiguous span up to ``max_len`` words without
+``!`` or ``?``; ``ner`` — the spans an NER model predicts on the target sentence (labels
+discarded). Each source entity is scored against each candidate by the Dice score of their
+alignment links (:mod:`xlner.project.scores`) and entities are matched to candidates without
+overlaps, greedily or exactly (:mod:`xlner.project.matching`).
+
+N-gram candidates of an entity are restricted to the window between the leftmost and rightmost
+target word aligned to it. This loses nothing: trimming a candidate to the window removes only
+words without links to the entity, which raises its Dice score and cannot create an overlap,
+so neither matching ever prefers a candidate outside the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from xlner.data import Alignment, Span
+from xlner.errors import XlnerError
+from xlner.project.matching import exact_match, greedy_match
+from xlner.project.scores import dice_scores, link_prefix
+
+_EXCLUDED = ("!", "?")
+
+
+def ngram_candidates(
+    tgt_tokens: Sequence[str], max_len: int | None = None, window: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of all n-grams (inside ``window`` = half-open ``[lo, hi)`` if given)
+    of at most ``max_len`` words that contain no ``!`` or ``?``."""
+    lo, hi = window if window is not None else (0, len(tgt_tokens))
+    width = hi - lo
+    if width <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    i, j = np.triu_indices(width + 1, k=1)
+    starts, ends = i + lo, j + lo
+    if max_len is not None:
+        keep = (ends - starts) <= max_len
+        starts, ends = starts[keep], ends[keep]
+    bad = np.array([any(x in t for x in _EXCLUDED) for t in tgt_tokens[lo:hi]], dtype=np.int64)
+    if bad.any():
+        pre = np.concatenate(([0], np.cumsum(bad)))
+        keep = pre[ends - lo] == pre[starts - lo]
+        starts, ends = starts[keep], ends[keep]
+    return starts, ends
+
+
+@dataclass
+class CandidateProjector:
+    candidates: Literal["ngram", "ner"] = "ngram"
+    matching: Literal["greedy", "exact"] = "greedy"
+    max_len: int | None = None
+    min_score: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.candidates not in ("ngram", "ner"):
+            raise XlnerError(f"unknown candidates {self.candidates!r}; choose ngram or ner")
+        if self.matching not in ("greedy", "exact"):
+            raise XlnerError(f"unknown matching {self.matching!r}; choose greedy or exact")
+
+    @property
+    def needs_candidates(self) -> bool:
+        return self.candidates == "ner"
+
+    def candidate_spans(
+        self,
+        src_spans: Sequence[Span],
+        alignment: Alignment,
+        tgt_tokens: Sequence[str],
+        candidates: Sequence[Span] | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Candidate starts/ends, and a ``(k, m)`` mask of the pairs allowed (None = all)."""
+        if self.candidates == "ner":
+            if candidates is None:
+                raise XlnerError("ner candidates need target spans from an NER model")
+            cands = sorted({(c.start, c.end) for c in candidates})
+            arr = np.array(cands, dtype=np.int64).reshape(-1, 2)
+            return arr[:, 0], arr[:, 1], None
+        # ngram: windows between the leftmost and rightmost aligned target word per entity
+        starts_e = np.array([s.start for s in src_spans])
+        ends_e = np.array([s.end for s in src_spans])
+        pre = link_prefix(alignment, starts_e, ends_e, len(tgt_tokens))
+        windows = []
+        for row in np.diff(pre, axis=1):
+            nz = np.flatnonzero(row)
+            windows.append((int(nz[0]), int(nz[-1]) + 1) if len(nz) else (0, 0))
+        parts = [ngram_candidates(tgt_tokens, self.max_len, w) for w in windows]
+        st = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        en = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        if len(st) == 0:
+            return st, en, None
+        uniq = np.unique(np.stack([st, en], axis=1), axis=0)
+        st, en = uniq[:, 0], uniq[:, 1]
+        lo = np.array([w[0] for w in windows])[:, None]
+        hi = np.array([w[1] for w in windows])[:, None]
+        mask = (st[None, :] >= lo) & (en[None, :] <= hi)
+        return st, en, mask
+
+    def project(
+        self,
+        src_spans: Sequence[Span],
+        alignment: Alignment,
+        src_len: int,
+        tgt_tokens: Sequence[str],
+        candidates: Sequence[Span] | None = None,
+    ) -> list[Span]:
+        if not src_spans or not tgt_tokens:
+            return []
+        starts, ends, mask = self.candidate_spans(src_spans, alignment, tgt_tokens, candidates)
+        if len(starts) == 0:
+            return []
+        scores = dice_scores(
+            alignment,
+            np.array([s.start for s in src_spans]),
+            np.array([s.end for s in src_spans]),
+            starts,
+            ends,
+            len(tgt_tokens),
+        )
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        match = greedy_match if self.matching == "greedy" else exact_match
+        chosen = match(scores, starts, ends, self.min_score)
+        return sorted(
+            Span(int(starts[q]), int(ends[q]), src_spans[p].label, score) for p, q, score in chosen
+        )
+
+
+def _make(candidates: str, model: str | None, options: dict) -> CandidateProjector:
+    if model:
+        options = {**options, "matching": model}
+    return CandidateProjector(candidates=candidates, **options)  # type: ignore[arg-type]
+
+
+def make_ngram(model: str | None = None, **options: object) -> CandidateProjector:
+    """Registry factory: ``ngram``, ``ngram:greedy`` or ``ngram:exact``."""
+    return _make("ngram", model, options)
+
+
+def make_ner(model: str | None = None, **options: object) -> CandidateProjector:
+    """Registry factory: ``ner``, ``ner:greedy`` or ``ner:exact``."""
+    return _make("ner", model, options)
