@@ -37,3 +37,28 @@ def masakhaner_langs() -> list[str]:
         if root.is_dir()
         else []
     )
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny random models of the real architectures, saved with save_pretrained once per
+    session and loaded by path exactly as users load theirs. Outputs are meaningless."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from xlner.models.tiny import build_encoder, build_seq2seq, build_tagger
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    return {
+        "xlmr": build_encoder(root / "xlmr", "xlm-roberta"),
+        "bert": build_encoder(root / "bert", "bert"),
+        "tagger": build_tagger(root / "tagger", "xlm-roberta", max_positions=24),
+        "nllb": build_seq2seq(root / "nllb"),
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_ct2(tiny: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("ctranslate2")
+    from xlner.translate.ct2 import convert
+
+    return convert(tiny["nllb"], tmp_path_factory.mktemp("ct2") / "nllb-ct2", quantization=None)

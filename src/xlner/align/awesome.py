@@ -1,0 +1,69 @@
+"""AWESoME-style word alignment (Dou & Neubig, 2021) without fine-tuning, batched.
+
+Subword embeddings from one encoder layer (default mBERT layer 8); dot-product similarity;
+softmax over target subwords and over source subwords; a link where both probabilities exceed
+``threshold`` (default 1e-3). A word pair is linked when any of their subwords are; the link
+score is the geometric mean of the two probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from xlner.align.encoder import Embedded, SubwordEncoder, subword_to_word_links
+from xlner.data import Alignment
+from xlner.errors import XlnerError
+
+
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    z = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_links(sim: np.ndarray, threshold: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Subword links ``(k, 2)`` and their scores from a dot-product similarity matrix."""
+    p_st = _softmax(sim, axis=1)
+    p_ts = _softmax(sim, axis=0)
+    ok = (p_st > threshold) & (p_ts > threshold)
+    links = np.argwhere(ok)
+    return links, np.sqrt(p_st[ok] * p_ts[ok])
+
+
+class AwesomeAligner:
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        layer: int = 8,
+        threshold: float = 1e-3,
+        batch_size: int = 32,
+        device: str | None = "auto",
+        encoder: SubwordEncoder | None = None,
+    ) -> None:
+        if not 0.0 < threshold < 1.0:
+            raise XlnerError("threshold must be between 0 and 1")
+        self.encoder = encoder or SubwordEncoder(model, layer, batch_size=batch_size, device=device)
+        self.threshold = threshold
+
+    @property
+    def signature(self) -> str:
+        return (
+            f"awesome|{self.encoder.model_name}|layer={self.encoder.layer}"
+            f"|threshold={self.threshold}"
+        )
+
+    def align_embedded(self, s: Embedded, t: Embedded) -> Alignment:
+        if len(s.word_ids) == 0 or len(t.word_ids) == 0:
+            return Alignment(np.zeros((0, 2), np.int64))
+        links, scores = softmax_links(s.vectors @ t.vectors.T, self.threshold)
+        words, wscores = subword_to_word_links(links, s.word_ids, t.word_ids, scores)
+        return Alignment(words, wscores)
+
+    def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> list[Alignment]:
+        if len(src) != len(tgt):
+            raise XlnerError(f"{len(src)} source but {len(tgt)} target sentences")
+        emb = self.encoder.embed(list(src) + list(tgt))
+        return [self.align_embedded(s, t) for s, t in zip(emb[: len(src)], emb[len(src) :])]

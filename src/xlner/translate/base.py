@@ -1,0 +1,43 @@
+"""The Translator protocol and its registry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from xlner.registry import Registry
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """Batched translation; languages are xlner codes (``hau``, ``en``), mapped to the
+    backend's own codes by the language table."""
+
+    @property
+    def signature(self) -> str:
+        """Backend, model and generation settings: the translation cache key."""
+        ...
+
+    def check_languages(self, src_lang: str, tgt_lang: str) -> None:
+        """Raise :class:`~xlner.errors.UnsupportedLanguageError` when the pair is not covered."""
+        ...
+
+    def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]: ...
+
+
+TRANSLATORS: Registry[Translator] = Registry("translator")
+TRANSLATORS.register(
+    "hf",
+    "xlner.translate.hf:HFTranslator",
+    help="Hugging Face seq2seq: NLLB-200, M2M100, Marian (hub name or path)",
+)
+TRANSLATORS.register(
+    "ct2",
+    "xlner.translate.ct2:CT2Translator",
+    help="CTranslate2 model directory (int8 on CPU, float16 on GPU)",
+)
+TRANSLATORS.register(
+    "apertium",
+    "xlner.translate.apertium:ApertiumTranslator",
+    help="Apertium rule-based MT installed from Debian packages",
+)
