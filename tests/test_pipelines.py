@@ -82,7 +82,7 @@ def test_translate_test_every_method(stage_cfg: StageConfig, name: str) -> None:
     for sent, spans in zip(GOLD, res.predictions):
         assert all(0 <= s.start < s.end <= len(sent.tokens) for s in spans)
     expected = {"translate", "tag_source"} | (
-        {"backtranslate"} if method.backtranslate else {"align", "project"}
+        {"bt_translate", "bt_align", "bt_project"} if method.backtranslate else {"align", "project"}
     )
     assert expected <= set(res.timer.seconds)
     if method.kind == "ner":

@@ -138,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         matching=args.matching,
         data_dir=args.data_dir,
         limit=args.limit,
-        labels=_labels(args.labels) or [],
+        labels=_labels(args.labels),
         show_progress=not args.quiet,
     )
     run_experiment(cfg)
@@ -190,6 +190,9 @@ def cmd_project_train(args: argparse.Namespace) -> int:
         english = english[: args.limit]
     stages = Stages(_stage_config(args))
     method = MethodSpec.parse(args.projection, args.matching)
+    from xlner.memo import StageMemo
+    from xlner.models.loading import cache_dir
+
     silver = pipelines.translate_train(
         english,
         args.tgt_lang,
@@ -197,6 +200,7 @@ def cmd_project_train(args: argparse.Namespace) -> int:
         stages.aligner,
         stages.projector(method),
         candidate_tagger=stages.candidate_tagger if method.kind == "ner" else None,
+        memo=StageMemo(cache_dir() / "stage-memo"),  # alignments shared across projections
     )
     write_sentences(silver, args.out, args.output_format)
     n_src = sum(len(s.spans or []) for s in english)
@@ -219,7 +223,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         dev=Path(args.dev) if args.dev else None,
         base_model=args.base_model,
         out=Path(args.out),
-        labels=_labels(args.labels) or [],
+        labels=_labels(args.labels),
         epochs=args.epochs,
         max_steps=args.max_steps,
         learning_rate=args.lr,
@@ -245,6 +249,43 @@ def cmd_bench_alignment(args: argparse.Namespace) -> int:
     langs = [x for x in args.langs.split(",") if x] if args.langs else None
     rows = sweep(args.model, layers, methods, langs, args.device)
     print(json.dumps(rows, indent=2) if args.format == "json" else format_markdown(rows))
+    return 0
+
+
+def cmd_bench_pipeline(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xlner.bench.pipeline import BenchConfig, format_markdown, run_pipeline_bench
+
+    def ints(text: str) -> list[int]:
+        return [int(x) for x in text.split(",") if x.strip()]
+
+    cfg = BenchConfig(
+        out=Path(args.out),
+        stages=_stage_config(args),
+        arch_only=args.arch_only,
+        translator_arch=args.translator_arch,
+        dataset=None if args.synthetic else args.dataset,
+        langs=[x for x in args.langs.split(",") if x],
+        split=args.split,
+        data_dir=args.data_dir,
+        sentences=args.sentences,
+        scaling_langs=ints(args.scaling_langs),
+        scaling_sentences_per_lang=args.scaling_sentences_per_lang,
+        growth_sentences=ints(args.growth_sentences),
+        batch_sizes=ints(args.batch_sizes),
+        ct2=args.ct2,
+        with_backtranslation=not args.no_backtranslation,
+        usd_per_hour=args.usd_per_hour,
+        device=args.device,
+        plots=not args.no_plots,
+    )
+    result = run_pipeline_bench(cfg)
+    print(
+        json.dumps(result, indent=1, default=float)
+        if args.format == "json"
+        else format_markdown(result)
+    )
     return 0
 
 
@@ -514,6 +555,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    sp = bsub.add_parser(
+        "pipeline",
+        help="cost per stage of model transfer vs every translate-test variant",
+        description="Time every stage (translate, tag, align, project, back-translate) of model "
+        "transfer and translate-test (heuristic/ngram/ner, with and without back-translation) "
+        "on real or synthetic sentences; scaling with languages and sentences; translation "
+        "backends and batch sizes; cached re-run. Writes bench.json, bench.md and PNG plots "
+        "to --out.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    sp.set_defaults(func=cmd_bench_pipeline)
+    sp.add_argument("--out", default="runs/bench", help="output folder")
+    sp.add_argument(
+        "--arch-only",
+        action="store_true",
+        help="random weights in the reference architectures (NLLB, XLM-R-large, "
+        "mBERT), generated length = source length",
+    )
+    sp.add_argument(
+        "--translator-arch",
+        default="nllb-200-distilled-600M",
+        choices=("nllb-200-distilled-600M", "nllb-200-1.3B", "nllb-200-3.3B"),
+    )
+    sp.add_argument("--dataset", default="masakhaner2")
+    sp.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="synthetic sentences of MasakhaNER-like length instead of a dataset",
+    )
+    sp.add_argument("--langs", default="hau")
+    sp.add_argument("--split", default="test")
+    sp.add_argument("--data-dir", default=None)
+    sp.add_argument("--sentences", type=int, default=32, help="sentences per language")
+    sp.add_argument("--scaling-langs", default="1,2,4,8,16")
+    sp.add_argument("--scaling-sentences-per-lang", type=int, default=4)
+    sp.add_argument("--growth-sentences", default="8,16,32")
+    sp.add_argument("--batch-sizes", default="", help="translation batch sizes to sweep")
+    sp.add_argument(
+        "--ct2",
+        action="store_true",
+        help="also convert the translator to CTranslate2 int8 and compare",
+    )
+    sp.add_argument("--no-backtranslation", action="store_true")
+    sp.add_argument(
+        "--usd-per-hour",
+        type=float,
+        default=0.0,
+        help="machine price, for a $ per million sentences column",
+    )
+    sp.add_argument("--no-plots", action="store_true")
+    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    stage_options(sp)
 
     sp = bsub.add_parser(
         "alignment",

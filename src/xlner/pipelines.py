@@ -111,18 +111,18 @@ def translate_test(
         )
     info: dict[str, Any] = {"translations": english, "source_entities": sum(map(len, en_spans))}
     if backtranslate:
-        with timer.stage("backtranslate"):
-            bt = backtranslate_project(
-                en_words,
-                en_spans,
-                tgt,
-                translator,
-                aligner,
-                projector,
-                tgt_lang=lang,
-                src_lang=PIVOT,
-                candidates=candidates,
-            )
+        bt = backtranslate_project(
+            en_words,
+            en_spans,
+            tgt,
+            translator,
+            aligner,
+            projector,
+            tgt_lang=lang,
+            src_lang=PIVOT,
+            candidates=candidates,
+            timer=timer,
+        )
         info["lost_entities"] = bt.lost_entities
         return PipelineResult(bt.spans, timer, info)
     alignments: list[Alignment] = _run(

@@ -42,7 +42,7 @@ class RunConfig:
     matching: str = "greedy"
     data_dir: str | None = None
     limit: int | None = None
-    labels: list[str] = field(default_factory=lambda: list(REFERENCE_LABELS))
+    labels: list[str] | None = field(default_factory=lambda: list(REFERENCE_LABELS))  # None: all
     show_progress: bool = True
 
     def __post_init__(self) -> None:
@@ -54,7 +54,7 @@ class RunConfig:
             "dataset": self.dataset,
             "split": self.split,
             "limit": self.limit,
-            "labels": list(self.labels),
+            "labels": None if self.labels is None else list(self.labels),
             **self.stages.identity(),
         }
 
@@ -275,35 +275,58 @@ def results_markdown(
     header = ["lang", *[c[0] for c in cols]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" + "---:|" * len(cols)]
     sums: dict[str, list[float]] = {c[0]: [] for c in cols}
+    # the same average over only the languages the paper reports (a like-for-like comparison)
+    paper_langs = {lang for lang in langs if ref.get(lang)}
+    shared: dict[str, list[float]] = {c[0]: [] for c in cols}
     for lang in langs:
         cells = [lang]
         for title, m, col in cols:
+            r = by.get((lang, m.name))
+            done = r is not None and r.status == "done"
             if col is not None:
                 val = ref.get(lang, {}).get(col)
-                ours = by.get((lang, m.name))
-                if val is not None and ours is not None and ours.status == "done":
+                if val is not None and done:
                     sums[title].append(val)
+                    shared[title].append(val)
                 cells.append(_fmt(val) if val is not None else "–")
                 continue
-            r = by.get((lang, m.name))
             if r is None:
                 cells.append("")
-            elif r.status == "done":
-                sums[title].append(r.scores["overall"]["f1"])
-                cells.append(_fmt(r.scores["overall"]["f1"]))
+            elif done:
+                f1 = r.scores["overall"]["f1"]
+                sums[title].append(f1)
+                if lang in paper_langs:
+                    shared[title].append(f1)
+                cells.append(_fmt(f1))
             else:
                 cells.append(r.status)
         lines.append("| " + " | ".join(cells) + " |")
-    lines.append(
-        "| **avg** | "
-        + " | ".join(
-            f"**{_fmt(sum(v) / len(v))}**" if v else "" for v in (sums[c[0]] for c in cols)
+
+    def avg_row(label: str, table: dict[str, list[float]]) -> str:
+        vals = (table[c[0]] for c in cols)
+        return (
+            f"| **{label}** | "
+            + " | ".join(f"**{_fmt(sum(v) / len(v))}**" if v else "" for v in vals)
+            + " |"
         )
-        + " |"
-    )
+
+    lines.append(avg_row("avg", sums))
+    if any(c[2] for c in cols):
+        n = len(
+            {
+                lang
+                for lang in paper_langs
+                if any(
+                    (r := by.get((lang, m.name))) is not None and r.status == "done"
+                    for m in methods
+                )
+            }
+        )
+        lines.append(avg_row(f"avg, {n} languages the paper reports", shared))
+    scored = ", ".join(cfg.labels) if cfg.labels else "all labels"
     notes = [
         "",
-        f"Entity-level F1 × 100 (seqeval, {', '.join(cfg.labels)}), {cfg.dataset} {cfg.split}"
+        f"Entity-level F1 × 100 (seqeval, {scored}), {cfg.dataset} {cfg.split}"
         + (f", first {cfg.limit} sentences per language" if cfg.limit else "")
         + ".",
         _stages_line(cfg.stages),

@@ -32,7 +32,7 @@ class TrainConfig:
     base_model: str
     out: Path
     dev: Path | None = None
-    labels: list[str] = field(default_factory=lambda: list(REFERENCE_LABELS))
+    labels: list[str] | None = field(default_factory=lambda: list(REFERENCE_LABELS))  # None: all
     epochs: float = 3.0
     max_steps: int = -1
     learning_rate: float = 5e-5
@@ -48,8 +48,8 @@ class TrainConfig:
     device: str = "auto"
     show_progress: bool = True
 
-    def tag_set(self) -> list[str]:
-        return ["O"] + [f"{p}-{lab}" for lab in self.labels for p in ("B", "I")]
+    def tag_set(self, labels: Sequence[str]) -> list[str]:
+        return ["O"] + [f"{p}-{lab}" for lab in labels for p in ("B", "I")]
 
 
 def encode(
@@ -90,10 +90,11 @@ def encode(
     return items
 
 
-def _load(path: Path, labels: Sequence[str], limit: int | None) -> list[Sentence]:
+def _load(path: Path, labels: Sequence[str] | None, limit: int | None) -> list[Sentence]:
     sents = filter_sentences(read_sentences(path), labels)
     if not any(s.spans for s in sents):
-        raise XlnerError(f"{path}: no entities with labels {', '.join(labels)} to train on")
+        wanted = ", ".join(labels) if labels else "any label"
+        raise XlnerError(f"{path}: no entities with {wanted} to train on")
     return sents[:limit] if limit else sents
 
 
@@ -101,10 +102,11 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
     """Fine-tune ``cfg.base_model`` on ``cfg.train``; returns the final metrics."""
     torch = require_torch()
     transformers = require_transformers()
-    tags = cfg.tag_set()
-    tag2id = {t: i for i, t in enumerate(tags)}
     train_sents = _load(cfg.train, cfg.labels, cfg.limit)
     dev_sents = _load(cfg.dev, cfg.labels, None) if cfg.dev else None
+    labels = cfg.labels or sorted({sp.label for s in train_sents for sp in s.spans or []})
+    tags = cfg.tag_set(labels)
+    tag2id = {t: i for i, t in enumerate(tags)}
     tok = load_pretrained(transformers.AutoTokenizer, cfg.base_model, "base")
     model = load_pretrained(
         transformers.AutoModelForTokenClassification,
@@ -129,7 +131,7 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
             keep = g != -100
             g_spans.append(tags_to_spans([tags[i] for i in g[keep]]))
             p_spans.append(tags_to_spans([tags[i] for i in b[keep]]))
-        s = score_spans(g_spans, p_spans, labels=cfg.labels)
+        s = score_spans(g_spans, p_spans, labels=labels)
         return {"precision": s.overall.precision, "recall": s.overall.recall, "f1": s.overall.f1}
 
     strategy = "steps" if cfg.save_steps else "epoch"

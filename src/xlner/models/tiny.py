@@ -236,3 +236,37 @@ def _save(out_dir: str | Path, tok: Any, model: Any) -> Path:
     tok.save_pretrained(out)
     model.save_pretrained(out)
     return out
+
+
+def build_arch(
+    out_dir: str | Path,
+    name: str,
+    texts: Sequence[str] | None = None,
+    vocab_size: int = 8000,
+    seed: int = 0,
+) -> Path:
+    """A full-size reference architecture (:mod:`xlner.models.configs`) with random weights
+    and a tokenizer trained locally on ``texts`` (the embedding matrix keeps the real size)."""
+    from xlner.models.configs import REFERENCE_ARCHS, hf_config
+
+    torch = require_torch()
+    transformers = require_transformers()
+    torch.manual_seed(seed)
+    arch = REFERENCE_ARCHS[name]
+    if arch["kind"] == "translator":
+        tok = nllb_tokenizer(texts, vocab_size)
+        model = transformers.M2M100ForConditionalGeneration(hf_config(name))
+    else:
+        tok = encoder_tokenizer(
+            "bert" if arch["family"] == "bert" else "xlm-roberta", texts, vocab_size
+        )
+        if arch["kind"] == "tagger":
+            cfg = hf_config(
+                name,
+                id2label=dict(enumerate(NER_LABELS)),
+                label2id={lab: i for i, lab in enumerate(NER_LABELS)},
+            )
+            model = transformers.AutoModelForTokenClassification.from_config(cfg)
+        else:
+            model = transformers.AutoModel.from_config(hf_config(name))
+    return _save(out_dir, tok, model)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from xlner.data import Span
+from xlner.data import Alignment, Span
 from xlner.text import detokenize, split_words
+from xlner.timing import Timer
 
 if TYPE_CHECKING:
     from xlner.align.base import Aligner
@@ -96,6 +97,7 @@ class BacktranslationResult:
     backtranslations: list[list[str]]  # marker-free back-translated words
     bt_spans: list[list[Span]]  # labelled segments in the back-translation
     lost_entities: int  # source entities whose markers did not survive or match
+    alignments: list[Alignment] = field(default_factory=list)  # back-translation -> target
 
 
 def backtranslate_project(
@@ -109,14 +111,18 @@ def backtranslate_project(
     src_lang: str = "en",
     threshold: float = 0.5,
     candidates: Sequence[Sequence[Span]] | None = None,
+    timer: Timer | None = None,
 ) -> BacktranslationResult:
     """Refine projection of ``src_spans`` onto ``tgt_tokens`` through a marked
-    back-translation into ``tgt_lang`` (see the module docstring)."""
+    back-translation into ``tgt_lang`` (see the module docstring). ``timer`` gets the
+    sub-stages ``bt_translate``, ``bt_align`` and ``bt_project``."""
+    timer = timer or Timer()
     marked = [mark_entities(w, s, src_lang) for w, s in zip(src_words, src_spans)]
     ent_texts = [
         detokenize(w[s.start : s.end], src_lang) for w, ss in zip(src_words, src_spans) for s in ss
     ]
-    translated = translator.translate(marked + ent_texts, src_lang, tgt_lang)
+    with timer.stage("bt_translate"):
+        translated = translator.translate(marked + ent_texts, src_lang, tgt_lang)
     bt_marked, ent_trans = translated[: len(marked)], translated[len(marked) :]
     bt_words: list[list[str]] = []
     bt_spans: list[list[Span]] = []
@@ -135,10 +141,12 @@ def backtranslate_project(
         lost += max(0, len(ss) - len({p[0] for p in picks if p is not None}))
         bt_words.append(words)
         bt_spans.append(sorted(spans))
-    alignments = aligner.align(bt_words, [list(t) for t in tgt_tokens])
+    with timer.stage("bt_align"):
+        alignments = aligner.align(bt_words, [list(t) for t in tgt_tokens])
     cands = candidates if candidates is not None else [None] * len(bt_words)
-    projected = [
-        projector.project(s, a, len(w), t, c)
-        for s, a, w, t, c in zip(bt_spans, alignments, bt_words, tgt_tokens, cands)
-    ]
-    return BacktranslationResult(projected, bt_words, bt_spans, lost)
+    with timer.stage("bt_project"):
+        projected = [
+            projector.project(s, a, len(w), t, c)
+            for s, a, w, t, c in zip(bt_spans, alignments, bt_words, tgt_tokens, cands)
+        ]
+    return BacktranslationResult(projected, bt_words, bt_spans, lost, alignments)

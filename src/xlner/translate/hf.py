@@ -108,6 +108,24 @@ class HFTranslator:
             return f"__{code}__"
         return None
 
+    def _vocab_mask(self) -> Any:
+        """For forced-length generation with random weights: only ordinary tokens the
+        tokenizer can decode (no special or language tokens, no embedding rows beyond the
+        tokenizer's vocabulary), so the output is text of the forced length."""
+        torch = require_torch()
+        transformers = require_transformers()
+        tok = self.tokenizer
+        banned = sorted(set(tok.all_special_ids))
+        size = len(tok)
+
+        class Mask(transformers.LogitsProcessor):  # type: ignore[misc]
+            def __call__(self, input_ids: Any, scores: Any) -> Any:
+                scores[:, size:] = -torch.inf
+                scores[:, banned] = -torch.inf
+                return scores
+
+        return transformers.LogitsProcessorList([Mask()])
+
     def check_languages(self, src_lang: str, tgt_lang: str) -> None:
         for lang in (src_lang, tgt_lang):
             token = self._lang_token(lang)
@@ -152,7 +170,9 @@ class HFTranslator:
             kwargs = dict(gen)
             if self.output_ratio is not None:
                 n = min(self.max_length, math.ceil(enc["input_ids"].shape[1] * self.output_ratio))
-                kwargs.update(min_new_tokens=n, max_new_tokens=n)
+                kwargs.update(
+                    min_new_tokens=n, max_new_tokens=n, logits_processor=self._vocab_mask()
+                )
             else:
                 kwargs["max_length"] = self.max_length
             with torch.inference_mode():
