@@ -24,6 +24,7 @@ from xlner.evaluate import score_spans
 from xlner.io import read_sentences
 from xlner.io.atomic import atomic_write_text
 from xlner.models.loading import load_pretrained, require_torch, require_transformers
+from xlner.models.subwords import clean_words, subword_counts, word_windows
 
 
 @dataclass
@@ -59,20 +60,12 @@ def encode(
     room = max_length - tokenizer.num_special_tokens_to_add()
     items = []
     for sent in sentences:
-        words = [w if w.strip() else "_" for w in sent.tokens]
+        words = clean_words(sent.tokens)
         if not words:
             continue
         tags = sent.tags()
-        counts = [len(x) for x in tokenizer(words, add_special_tokens=False)["input_ids"]]
-        start, used = 0, 0
-        bounds = []
-        for i, n in enumerate(counts):
-            if used + n > room and i > start:
-                bounds.append((start, i))
-                start, used = i, 0
-            used += n
-        bounds.append((start, len(words)))
-        for a, b in bounds:
+        (counts,) = subword_counts(tokenizer, [words])
+        for a, b in word_windows(counts, room):
             enc = tokenizer(
                 words[a:b], is_split_into_words=True, truncation=True, max_length=max_length
             )

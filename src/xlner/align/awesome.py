@@ -8,11 +8,14 @@ score is the geometric mean of the two probabilities.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from xlner.align.encoder import Embedded, SubwordEncoder, subword_to_word_links
+from xlner.align.encoder import (
+    Embedded,
+    EmbeddingAligner,
+    SubwordEncoder,
+    subword_to_word_links,
+)
 from xlner.data import Alignment
 from xlner.errors import XlnerError
 
@@ -32,7 +35,7 @@ def softmax_links(sim: np.ndarray, threshold: float = 1e-3) -> tuple[np.ndarray,
     return links, np.sqrt(p_st[ok] * p_ts[ok])
 
 
-class AwesomeAligner:
+class AwesomeAligner(EmbeddingAligner):
     def __init__(
         self,
         model: str | None = None,
@@ -61,9 +64,3 @@ class AwesomeAligner:
         links, scores = softmax_links(s.vectors @ t.vectors.T, self.threshold)
         words, wscores = subword_to_word_links(links, s.word_ids, t.word_ids, scores)
         return Alignment(words, wscores)
-
-    def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> list[Alignment]:
-        if len(src) != len(tgt):
-            raise XlnerError(f"{len(src)} source but {len(tgt)} target sentences")
-        emb = self.encoder.embed(list(src) + list(tgt))
-        return [self.align_embedded(s, t) for s, t in zip(emb[: len(src)], emb[len(src) :])]

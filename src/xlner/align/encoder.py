@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from xlner.data import Alignment
 from xlner.errors import XlnerError
 from xlner.models.loading import (
-    load_pretrained,
+    load_model_and_tokenizer,
     pick_device,
     require_torch,
-    require_transformers,
-    torch_dtype,
 )
+from xlner.models.subwords import max_subwords, window_batches, word_ids
 
 DEFAULT_ENCODER = "bert-base-multilingual-cased"
 
@@ -53,20 +53,14 @@ class SubwordEncoder:
 
     @cached_property
     def _loaded(self) -> tuple[Any, Any]:
-        transformers = require_transformers()
-        tok = load_pretrained(transformers.AutoTokenizer, self.model_name, "aligner")
-        model = load_pretrained(
-            transformers.AutoModel,
-            self.model_name,
-            "aligner",
-            dtype=torch_dtype(self.dtype, self.device),
+        tok, model = load_model_and_tokenizer(
+            "AutoModel", self.model_name, "aligner", self.device, self.dtype
         )
         n_layers = model.config.num_hidden_layers
         if not 0 <= self.layer <= n_layers:
             raise XlnerError(
                 f"layer {self.layer} outside 0..{n_layers} of encoder {self.model_name}"
             )
-        model.to(self.device).eval()
         return tok, model
 
     @property
@@ -75,62 +69,26 @@ class SubwordEncoder:
 
     @property
     def max_length(self) -> int:
-        if self._max_length:
-            return self._max_length
-        cfg = self._loaded[1].config
-        limit = getattr(cfg, "max_position_embeddings", 512)
-        if cfg.model_type in ("xlm-roberta", "roberta"):
-            limit -= 2
-        return min(limit, 512)
+        tok, model = self._loaded
+        return max_subwords(model, tok, self._max_length)
 
     def embed(self, sentences: Sequence[Sequence[str]]) -> list[Embedded]:
         """Subword vectors of ``layer`` for every sentence (empty sentences give empty arrays)."""
         torch = require_torch()
         tok, model = self._loaded
-        sents = [[w if w.strip() else "_" for w in s] for s in sentences]
-        room = self.max_length - tok.num_special_tokens_to_add()
-        counts = [
-            [len(x) for x in tok(s, add_special_tokens=False)["input_ids"]] if s else []
-            for s in sents
-        ]
-        pieces: list[tuple[int, int, int]] = []
-        for si, c in enumerate(counts):
-            start, used = 0, 0
-            for i, n in enumerate(c):
-                if used + n > room and i > start:
-                    pieces.append((si, start, i))
-                    start, used = i, 0
-                used += n
-            if c:
-                pieces.append((si, start, len(c)))
         parts: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
-        order = sorted(
-            range(len(pieces)),
-            key=lambda i: -sum(counts[pieces[i][0]][pieces[i][1] : pieces[i][2]]),
-        )
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
-            words = [sents[pieces[i][0]][pieces[i][1] : pieces[i][2]] for i in idx]
-            enc = tok(
-                words,
-                is_split_into_words=True,
-                return_tensors="pt",
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-            )
+        for batch, enc in window_batches(tok, sentences, self.max_length, self.batch_size):
             with torch.inference_mode():
                 out = model(
                     **{k: v.to(self.device) for k, v in enc.items()}, output_hidden_states=True
                 )
             hidden = out.hidden_states[self.layer].float().cpu().numpy()
-            for row, i in enumerate(idx):
-                si, a, _ = pieces[i]
-                wids = np.array([-1 if w is None else w for w in enc.word_ids(row)])
+            for row, (si, a, _) in enumerate(batch):
+                wids = word_ids(enc, row)
                 keep = np.flatnonzero(wids >= 0)
                 parts.setdefault(si, []).append((a, hidden[row, keep], wids[keep] + a))
         result = []
-        for si in range(len(sents)):
+        for si in range(len(sentences)):
             chunks = sorted(parts.get(si, []), key=lambda x: x[0])
             if chunks:
                 result.append(
@@ -160,3 +118,19 @@ def subword_to_word_links(
     best = np.full(len(uniq), -np.inf)
     np.maximum.at(best, inv.ravel(), scores)
     return uniq, best
+
+
+class EmbeddingAligner:
+    """Shared batching of the embedding-based aligners: embed every source and target
+    sentence in one length-sorted pass, then extract links pair by pair."""
+
+    encoder: SubwordEncoder
+
+    def align_embedded(self, s: Embedded, t: Embedded) -> Alignment:
+        raise NotImplementedError
+
+    def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> list[Alignment]:
+        if len(src) != len(tgt):
+            raise XlnerError(f"{len(src)} source but {len(tgt)} target sentences")
+        emb = self.encoder.embed(list(src) + list(tgt))
+        return [self.align_embedded(s, t) for s, t in zip(emb[: len(src)], emb[len(src) :])]

@@ -8,12 +8,15 @@ matching, Hungarian via scipy). A word pair is linked when any of their subwords
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from xlner.align.encoder import Embedded, SubwordEncoder, subword_to_word_links
+from xlner.align.encoder import (
+    Embedded,
+    EmbeddingAligner,
+    SubwordEncoder,
+    subword_to_word_links,
+)
 from xlner.data import Alignment
 from xlner.errors import XlnerError
 
@@ -80,7 +83,7 @@ def extract(sim: np.ndarray, method: str = "itermax") -> np.ndarray:
     raise XlnerError(f"unknown SimAlign method {method!r}; choose one of: {', '.join(METHODS)}")
 
 
-class SimAlignAligner:
+class SimAlignAligner(EmbeddingAligner):
     def __init__(
         self,
         model: str | None = None,
@@ -111,9 +114,3 @@ class SimAlignAligner:
             links, s.word_ids, t.word_ids, sim[links[:, 0], links[:, 1]]
         )
         return Alignment(words, scores)
-
-    def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> list[Alignment]:
-        if len(src) != len(tgt):
-            raise XlnerError(f"{len(src)} source but {len(tgt)} target sentences")
-        emb = self.encoder.embed(list(src) + list(tgt))
-        return [self.align_embedded(s, t) for s, t in zip(emb[: len(src)], emb[len(src) :])]

@@ -107,3 +107,16 @@ def torch_dtype(name: str | None, device: str) -> Any:
     if device == "cpu" and table[name] is torch.float16:
         raise MissingModelError("fp16 needs a GPU; use fp32 or bf16 on the CPU")
     return table[name]
+
+
+def load_model_and_tokenizer(
+    auto_class: str, name: str, what: str, device: str, dtype: str | None = None
+) -> tuple[Any, Any]:
+    """``(tokenizer, model)`` for ``transformers.<auto_class>``, on ``device``, in eval mode."""
+    transformers = require_transformers()
+    tok = load_pretrained(transformers.AutoTokenizer, name, what)
+    model = load_pretrained(
+        getattr(transformers, auto_class), name, what, dtype=torch_dtype(dtype, device)
+    )
+    model.to(device).eval()
+    return tok, model

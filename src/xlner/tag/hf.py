@@ -17,12 +17,11 @@ import numpy as np
 
 from xlner.data import Span, tags_to_spans
 from xlner.models.loading import (
-    load_pretrained,
+    load_model_and_tokenizer,
     pick_device,
     require_torch,
-    require_transformers,
-    torch_dtype,
 )
+from xlner.models.subwords import max_subwords, window_batches, word_ids
 from xlner.progress import progress
 from xlner.tag.base import as_tag, normalise_label
 
@@ -61,16 +60,9 @@ class HFTagger:
 
     @cached_property
     def _loaded(self) -> tuple[Any, Any]:
-        transformers = require_transformers()
-        tok = load_pretrained(transformers.AutoTokenizer, self.model_name, "tagger")
-        model = load_pretrained(
-            transformers.AutoModelForTokenClassification,
-            self.model_name,
-            "tagger",
-            dtype=torch_dtype(self.dtype, self.device),
+        return load_model_and_tokenizer(
+            "AutoModelForTokenClassification", self.model_name, "tagger", self.device, self.dtype
         )
-        model.to(self.device).eval()
-        return tok, model
 
     @property
     def tokenizer(self) -> Any:
@@ -88,61 +80,23 @@ class HFTagger:
     @property
     def max_length(self) -> int:
         """Maximum subwords per window, special tokens included."""
-        if self._max_length:
-            return self._max_length
-        limit = getattr(self.model.config, "max_position_embeddings", 512)
-        if self.model.config.model_type in ("xlm-roberta", "roberta", "camembert"):
-            limit -= 2  # position ids start after the padding index
-        return min(limit, self.tokenizer.model_max_length or limit, 512)
-
-    def windows(self, words: Sequence[str], counts: Sequence[int]) -> list[tuple[int, int]]:
-        """Split word indices into ``[a, b)`` windows whose subwords fit the model."""
-        room = self.max_length - self.tokenizer.num_special_tokens_to_add()
-        out, start, used = [], 0, 0
-        for i, n in enumerate(counts):
-            if used + n > room and i > start:
-                out.append((start, i))
-                start, used = i, 0
-            used += n
-        out.append((start, len(words)))
-        return out
+        return max_subwords(self.model, self.tokenizer, self._max_length)
 
     def tag_with_probs(self, sentences: Sequence[Sequence[str]]) -> list[TaggedSentence]:
         torch = require_torch()
         tok, model = self.tokenizer, self.model
         n_labels = len(self.labels)
-        sents = [[w if w.strip() else "_" for w in s] for s in sentences]
-        counts_all = [
-            [len(x) for x in enc]
-            for enc in (tok(s, add_special_tokens=False)["input_ids"] if s else [] for s in sents)
-        ]
-        pieces = []  # (sentence, word start, word end)
-        for si, (words, counts) in enumerate(zip(sents, counts_all)):
-            if words:
-                pieces += [(si, a, b) for a, b in self.windows(words, counts)]
-        probs = [np.zeros((len(s), n_labels), dtype=np.float32) for s in sents]
+        probs = [np.zeros((len(s), n_labels), dtype=np.float32) for s in sentences]
+        o_index = self.labels.index("O") if "O" in self.labels else 0
         for p in probs:
-            if len(p):
-                p[:, self.labels.index("O") if "O" in self.labels else 0] = 1.0
-        sizes = [sum(counts_all[si][a:b]) for si, a, b in pieces]
-        order = sorted(range(len(pieces)), key=lambda i: -sizes[i])
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        for idx in progress(batches, desc="tag", enabled=self.show_progress):
-            words = [sents[pieces[i][0]][pieces[i][1] : pieces[i][2]] for i in idx]
-            enc = tok(
-                words,
-                is_split_into_words=True,
-                return_tensors="pt",
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-            )
+            p[:, o_index] = 1.0  # a word the model never sees (none, in practice) stays O
+        batches = window_batches(tok, sentences, self.max_length, self.batch_size)
+        for batch, enc in progress(batches, desc="tag", enabled=self.show_progress):
             with torch.inference_mode():
                 logits = model(**{k: v.to(self.device) for k, v in enc.items()}).logits
             p_all = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-            for row, i in enumerate(idx):
-                si, a, _ = pieces[i]
-                wids = np.array([-1 if w is None else w for w in enc.word_ids(row)])
+            for row, (si, a, _) in enumerate(batch):
+                wids = word_ids(enc, row)
                 pos = np.flatnonzero(wids >= 0)
                 first = pos[np.r_[True, wids[pos][1:] != wids[pos][:-1]]]
                 probs[si][a + wids[first]] = p_all[row, first]

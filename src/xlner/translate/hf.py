@@ -15,6 +15,7 @@ would with a trained model.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
@@ -22,11 +23,10 @@ from typing import Any
 from xlner.errors import UnsupportedLanguageError
 from xlner.languages import get_language, nllb_code
 from xlner.models.loading import (
-    load_pretrained,
+    load_model_and_tokenizer,
     pick_device,
     require_torch,
     require_transformers,
-    torch_dtype,
 )
 from xlner.progress import progress
 
@@ -67,18 +67,10 @@ class HFTranslator:
 
     @cached_property
     def _loaded(self) -> tuple[Any, Any]:
-        import time
-
-        transformers = require_transformers()
         start = time.perf_counter()
-        tok = load_pretrained(transformers.AutoTokenizer, self.model_name, "translator")
-        model = load_pretrained(
-            transformers.AutoModelForSeq2SeqLM,
-            self.model_name,
-            "translator",
-            dtype=torch_dtype(self.dtype, self.device),
+        tok, model = load_model_and_tokenizer(
+            "AutoModelForSeq2SeqLM", self.model_name, "translator", self.device, self.dtype
         )
-        model.to(self.device).eval()
         self.load_seconds = time.perf_counter() - start
         return tok, model
 
