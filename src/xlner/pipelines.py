@@ -49,6 +49,29 @@ def _run(stage: str, timer: Timer, memo: StageMemo | None, key: str, compute: Ca
         return compute() if memo is None else memo.get_or_compute(stage, key, compute)
 
 
+def _translate_words(
+    words: list[list[str]],
+    src_lang: str,
+    tgt_lang: str,
+    translator: Translator,
+    timer: Timer,
+    memo: StageMemo | None,
+) -> tuple[list[str], list[list[str]]]:
+    """Detokenise, translate (cached), and split the translations into words."""
+    texts = [detokenize(w, src_lang) for w in words]
+    translated = _run(
+        "translate",
+        timer,
+        memo,
+        # the target language is part of the key: the same texts go to several languages
+        fingerprint(translator.signature, src_lang, tgt_lang, texts),
+        lambda: translator.translate(texts, src_lang, tgt_lang),
+    )
+    with timer.stage("split_words"):
+        split = [split_words(t, tgt_lang) for t in translated]
+    return translated, split
+
+
 def model_transfer(
     sentences: Sequence[Sentence],
     tagger: Tagger,
@@ -82,16 +105,7 @@ def translate_test(
     timer = timer or Timer()
     translator.check_languages(lang, PIVOT)
     tgt = [list(s.tokens) for s in sentences]
-    texts = [detokenize(t, lang) for t in tgt]
-    english = _run(
-        "translate",
-        timer,
-        memo,
-        fingerprint(translator.signature, lang, texts),
-        lambda: translator.translate(texts, lang, PIVOT),
-    )
-    with timer.stage("split_words"):
-        en_words = [split_words(t, PIVOT) for t in english]
+    english, en_words = _translate_words(tgt, lang, PIVOT, translator, timer, memo)
     en_spans = _run(
         "tag_source",
         timer,
@@ -155,16 +169,7 @@ def translate_train(
     timer = timer or Timer()
     translator.check_languages(PIVOT, tgt_lang)
     src = [list(s.tokens) for s in english]
-    texts = [detokenize(s, PIVOT) for s in src]
-    translated = _run(
-        "translate",
-        timer,
-        memo,
-        fingerprint(translator.signature, tgt_lang, texts),
-        lambda: translator.translate(texts, PIVOT, tgt_lang),
-    )
-    with timer.stage("split_words"):
-        tgt_words = [split_words(t, tgt_lang) for t in translated]
+    _, tgt_words = _translate_words(src, PIVOT, tgt_lang, translator, timer, memo)
     candidates = None
     if projector.needs_candidates:
         if candidate_tagger is None:
