@@ -23,7 +23,7 @@ import numpy as np
 from xlner.data import Alignment, Span
 from xlner.errors import XlnerError
 from xlner.project.matching import exact_match, greedy_match
-from xlner.project.scores import dice_scores, link_prefix
+from xlner.project.scores import dice_from_prefix, link_prefix
 
 _EXCLUDED = ("!", "?")
 
@@ -69,12 +69,13 @@ class CandidateProjector:
 
     def candidate_spans(
         self,
-        src_spans: Sequence[Span],
-        alignment: Alignment,
+        prefix: np.ndarray,
         tgt_tokens: Sequence[str],
         candidates: Sequence[Span] | None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Candidate starts/ends, and a ``(k, m)`` mask of the pairs allowed (None = all)."""
+        """Candidate starts/ends, and a ``(k, m)`` mask of the pairs allowed (None = all).
+
+        ``prefix`` is the entities' :func:`~xlner.project.scores.link_prefix`."""
         if self.candidates == "ner":
             if candidates is None:
                 raise XlnerError("ner candidates need target spans from an NER model")
@@ -82,11 +83,8 @@ class CandidateProjector:
             arr = np.array(cands, dtype=np.int64).reshape(-1, 2)
             return arr[:, 0], arr[:, 1], None
         # ngram: windows between the leftmost and rightmost aligned target word per entity
-        starts_e = np.array([s.start for s in src_spans])
-        ends_e = np.array([s.end for s in src_spans])
-        pre = link_prefix(alignment, starts_e, ends_e, len(tgt_tokens))
         windows = []
-        for row in np.diff(pre, axis=1):
+        for row in np.diff(prefix, axis=1):
             nz = np.flatnonzero(row)
             windows.append((int(nz[0]), int(nz[-1]) + 1) if len(nz) else (0, 0))
         parts = [ngram_candidates(tgt_tokens, self.max_len, w) for w in windows]
@@ -111,17 +109,13 @@ class CandidateProjector:
     ) -> list[Span]:
         if not src_spans or not tgt_tokens:
             return []
-        starts, ends, mask = self.candidate_spans(src_spans, alignment, tgt_tokens, candidates)
+        ent_starts = np.array([s.start for s in src_spans])
+        ent_ends = np.array([s.end for s in src_spans])
+        prefix = link_prefix(alignment, ent_starts, ent_ends, len(tgt_tokens))  # computed once
+        starts, ends, mask = self.candidate_spans(prefix, tgt_tokens, candidates)
         if len(starts) == 0:
             return []
-        scores = dice_scores(
-            alignment,
-            np.array([s.start for s in src_spans]),
-            np.array([s.end for s in src_spans]),
-            starts,
-            ends,
-            len(tgt_tokens),
-        )
+        scores = dice_from_prefix(prefix, ent_ends - ent_starts, starts, ends)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         match = greedy_match if self.matching == "greedy" else exact_match

@@ -38,8 +38,15 @@ def dice_scores(
 ) -> np.ndarray:
     """``(k, m)`` Dice scores of k source entities against m target spans."""
     ent_starts, ent_ends = np.asarray(ent_starts), np.asarray(ent_ends)
-    cand_starts, cand_ends = np.asarray(cand_starts), np.asarray(cand_ends)
     prefix = link_prefix(alignment, ent_starts, ent_ends, tgt_len)
+    return dice_from_prefix(prefix, ent_ends - ent_starts, cand_starts, cand_ends)
+
+
+def dice_from_prefix(
+    prefix: np.ndarray, ent_lens: np.ndarray, cand_starts: np.ndarray, cand_ends: np.ndarray
+) -> np.ndarray:
+    """:func:`dice_scores` from an already computed :func:`link_prefix`."""
+    cand_starts, cand_ends = np.asarray(cand_starts), np.asarray(cand_ends)
     links = prefix[:, cand_ends] - prefix[:, cand_starts]
-    sizes = (ent_ends - ent_starts)[:, None] + (cand_ends - cand_starts)[None, :]
+    sizes = np.asarray(ent_lens)[:, None] + (cand_ends - cand_starts)[None, :]
     return 2.0 * links / np.maximum(sizes, 1)
