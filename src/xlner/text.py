@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from xlner.errors import XlnerError
 from xlner.languages import get_language
 
 _WORD_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
@@ -25,7 +26,7 @@ def _is_no_space(lang: str | None) -> bool:
         return False
     try:
         return get_language(lang).no_space
-    except Exception:
+    except XlnerError:  # an unknown code: treat as a language with spaces
         return False
 
 
