@@ -21,7 +21,9 @@ from xlner.io.atomic import atomic_open
 _PANX_RE = re.compile(r"^([a-z]{2,3}):(.+)$")
 
 
-def _open_text(path: Path) -> list[str]:
+def read_lines(path: Path) -> list[str]:
+    """Lines of a UTF-8 file (BOM and CRLF tolerated); shared by every reader, with
+    :class:`DataFormatError` naming the file (and line, for bad UTF-8)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -66,7 +68,7 @@ def read_conll(
     single column, an unknown tag shape (``X-PER``) or bad UTF-8.
     """
     path = Path(path)
-    lines = _open_text(path)
+    lines = read_lines(path)
     panx = _detect_panx(lines)
     prefix = f"{id_prefix}-" if id_prefix else ""
     sentences: list[Sentence] = []

@@ -15,7 +15,7 @@ from typing import Any
 from xlner.data import Sentence, Span
 from xlner.errors import DataFormatError
 from xlner.io.atomic import atomic_open
-from xlner.io.conll import _open_text
+from xlner.io.conll import read_lines
 
 
 def _parse_span(obj: Any, n_tokens: int) -> Span:
@@ -71,7 +71,7 @@ def read_jsonl(path: str | Path) -> list[Sentence]:
     """Read JSONL sentences; a malformed line raises ``DataFormatError`` naming file and line."""
     path = Path(path)
     out = []
-    for lineno, line in enumerate(_open_text(path), start=1):
+    for lineno, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
         try:
