@@ -64,10 +64,49 @@ def test_jsonl_errors(tmp_path: Path) -> None:
 
 def test_text_reader(tmp_path: Path) -> None:
     p = tmp_path / "t.txt"
-    p.write_text("Hello  world\n\nsecond line\n")
+    p.write_text("Hello  world\n\nVon der Leyen, dijo: «Telefónica».\n")
     sents = read_text(p, lang="en")
-    assert [s.tokens for s in sents] == [["Hello", "world"], ["second", "line"]]
+    assert [s.tokens for s in sents] == [
+        ["Hello", "world"],
+        ["Von", "der", "Leyen", ",", "dijo", ":", "«", "Telefónica", "»", "."],
+    ]
     assert all(s.spans is None for s in sents)
+    s = sents[1]
+    assert s.text is not None and s.offsets is not None
+    assert [s.text[a:b] for a, b in s.offsets] == s.tokens
+
+
+def test_txt_file_format_detected_by_content(tmp_path: Path) -> None:
+    from xlner.io import detect_format
+
+    text, conll = tmp_path / "a.txt", tmp_path / "b.txt"
+    text.write_text("Telefónica anunció ayer.\n")
+    conll.write_text("Telefónica B-ORG\nanunció O\n")
+    assert detect_format(text) == "text" and detect_format(conll) == "conll"
+    bad = tmp_path / "c.conll"
+    bad.write_text("Telefónica anunció ayer.\n")
+    with pytest.raises(DataFormatError, match="pass --input-format text"):
+        read_conll(bad)
+
+
+def test_conll_score_column_roundtrip(tmp_path: Path) -> None:
+    s = [Sentence(["Ana", "Paz", "vino"], [Span(0, 2, "PER", 0.875)], "es", "0")]
+    p = tmp_path / "s.conll"
+    write_conll(s, p, scores=True)
+    assert p.read_text().splitlines()[:3] == ["Ana B-PER 0.8750", "Paz I-PER 0.8750", "vino O -"]
+    back = read_conll(p, lang="es")
+    assert back == s and back[0].spans is not None and back[0].spans[0].score == 0.875
+
+
+def test_outputs_respect_the_umask(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        write_conll([Sentence(["a"], [])], tmp_path / "o.conll")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o.conll").stat().st_mode & 0o777 == 0o644
 
 
 TOKEN = st.text(

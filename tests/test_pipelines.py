@@ -1,4 +1,5 @@
-"""End-to-end pipelines on tiny local models (numbers meaningless), resume, CLI errors."""
+"""Pipelines end to end: exact outputs through deterministic fake backends, tiny local models
+(numbers meaningless) through the runner, resume, signatures, CLI errors."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from xlner_fakes import CapsTagger, DiagonalAligner, EchoTranslator
 
 from xlner import pipelines
 from xlner.cli import main
 from xlner.data import Sentence, Span
 from xlner.io import read_conll, write_conll
-from xlner.stages import MethodSpec, StageConfig, Stages
+from xlner.methods import Method, all_methods
+from xlner.stages import StageConfig, Stages
 
 GOLD = [
     Sentence(
@@ -28,6 +31,78 @@ GOLD = [
     ),
     Sentence(["Ààrẹ", "wa", "ní", "Èkó", "."], [Span(3, 4, "LOC")], "hau", "2"),
 ]
+PROJECTIONS = [m for m in all_methods() if m.is_projection]
+
+
+# ----------------------------------------------------------------- exact, with fakes
+
+
+@pytest.mark.parametrize("method", PROJECTIONS, ids=str)
+def test_every_projection_reproduces_the_source_entities(method: Method) -> None:
+    """Echo translation + diagonal alignment: every method must project each English entity
+    exactly onto the same words, with confidence = Dice (1) x tagger confidence."""
+    tagger = CapsTagger()
+    res = pipelines.translate_test(GOLD, "hau", EchoTranslator(), tagger, DiagonalAligner(), method)
+    expected = tagger.tag([s.tokens for s in GOLD])
+    assert res.predictions == expected
+    scores = [[s.score for s in row] for row in res.predictions]
+    assert scores == [[pytest.approx(x.score) for x in row] for row in expected]
+    assert res.lost == [{}, {}, {}]
+    stages = {"translate", "tag_source"} | (
+        {"bt_translate", "bt_align"} if method.backtranslate else {"align"}
+    )
+    assert stages <= set(res.seconds)
+
+
+@pytest.mark.parametrize("method", ["heuristic", "ngram", "ner:exact", "heuristic+bt"])
+def test_lost_entities_have_reasons_that_add_up(method: str) -> None:
+    tagger = CapsTagger()
+    aligner = DiagonalAligner(drop=["Abuja"])  # no link for this word
+    res = pipelines.translate_test(GOLD, "hau", EchoTranslator(), tagger, aligner, method)
+    assert res.lost is not None and res.lost[0] == {1: "no_link"}
+    n_src = sum(len(s) for s in tagger.tag([s.tokens for s in GOLD]))
+    projected = sum(len(p) for p in res.predictions)  # one span per entity here
+    assert projected + sum(len(x) for x in res.lost) == n_src
+    # a confidence threshold drops the single-word entities (0.4), reported as such
+    res = pipelines.translate_test(
+        GOLD, "hau", EchoTranslator(), tagger, DiagonalAligner(), method, min_score=0.5
+    )
+    assert all(s.score is not None and s.score >= 0.5 for p in res.predictions for s in p)
+    assert res.lost is not None and res.lost[2] == {0: "below_threshold", 1: "below_threshold"}
+
+
+def test_model_transfer_scores_and_threshold() -> None:
+    res = pipelines.model_transfer(GOLD, CapsTagger())
+    assert res.predictions[0] == [Span(0, 4, "PER", 0.8), Span(6, 7, "PER", 0.4)]
+    res = pipelines.model_transfer(GOLD, CapsTagger(), min_score=0.5)
+    assert res.predictions[0] == [Span(0, 4, "PER", 0.8)]
+
+
+def test_translate_train_projects_gold_labels() -> None:
+    english = [
+        Sentence(
+            ["John", "Smith", "visited", "Berlin", "."],
+            [Span(0, 2, "PER"), Span(3, 4, "LOC")],
+            "en",
+            "e0",
+        )
+    ]
+    silver = pipelines.translate_train(english, "hau", EchoTranslator(), DiagonalAligner(), "ngram")
+    assert silver == [Sentence(english[0].tokens, english[0].spans, "hau", "e0-hau")]
+    assert [s.score for s in silver[0].spans or []] == [1.0, 1.0]  # gold: confidence 1 x Dice 1
+
+
+def test_method_vocabulary() -> None:
+    assert Method.parse("ngram:greedy").name == "ngram"
+    assert Method.parse("ngram", "exact").name == "ngram:exact"
+    assert Method.parse("ngram:exact+bt").slug == "ngram-exact+bt"
+    assert Method.parse("heuristic:reference") == Method.parse("heuristic")
+    names = [m.name for m in all_methods()]
+    assert len(names) == len(set(names)) == 13
+    assert all(Method.parse(n).name == n for n in names)
+
+
+# ----------------------------------------------------------------- tiny real models
 
 
 @pytest.fixture()
@@ -51,52 +126,40 @@ def stage_cfg(tiny: dict[str, Path], tmp_path: Path) -> StageConfig:
     )
 
 
-ALL = [
-    "heuristic",
-    "heuristic:original",
-    "ngram",
-    "ngram:exact",
-    "ner",
-    "ner:exact",
-    "heuristic+bt",
-    "ngram+bt",
-    "ner:exact+bt",
-]
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_translate_test_every_method(stage_cfg: StageConfig, name: str) -> None:
+def test_tiny_models_every_method_in_range(stage_cfg: StageConfig) -> None:
     st = Stages(stage_cfg)
-    method = MethodSpec.parse(name)
-    res = pipelines.translate_test(
-        GOLD,
-        "hau",
-        st.translator,
-        st.source_tagger,
-        st.aligner,
-        st.projector(method),
-        backtranslate=method.backtranslate,
-        candidate_tagger=st.candidate_tagger,
-    )
-    assert len(res.predictions) == len(GOLD)
-    for sent, spans in zip(GOLD, res.predictions):
-        assert all(0 <= s.start < s.end <= len(sent.tokens) for s in spans)
-    expected = {"translate", "tag_source"} | (
-        {"bt_translate", "bt_align", "bt_project"} if method.backtranslate else {"align", "project"}
-    )
-    assert expected <= set(res.timer.seconds)
-    if method.kind == "ner":
-        assert "tag_candidates" in res.timer.seconds
+    for method in [m for m in all_methods() if m.is_projection]:
+        res = pipelines.translate_test(
+            GOLD,
+            "hau",
+            st.translator,
+            st.source_tagger,
+            st.aligner,
+            method,
+            candidate_tagger=st.candidate_tagger,
+        )
+        assert len(res.predictions) == len(GOLD)
+        for sent, spans in zip(GOLD, res.predictions):
+            assert all(0 <= s.start < s.end <= len(sent.tokens) for s in spans)
+            assert all(s.score is not None and 0.0 <= s.score <= 1.0 for s in spans)
 
 
-def test_model_transfer_and_memo(stage_cfg: StageConfig, tmp_path: Path) -> None:
-    from xlner.memo import StageMemo
+def test_chunking_does_not_change_results(stage_cfg: StageConfig, tmp_path: Path) -> None:
+    """Streaming in chunks of 1 sentence gives the same predictions as one chunk."""
+    from xlner.execute import Source, execute
+    from xlner.pipelines import CollectSink
+    from xlner.steps import Context, Plan
 
     st = Stages(stage_cfg)
-    memo = StageMemo(tmp_path / "memo")
-    a = pipelines.model_transfer(GOLD, st.mt_tagger, memo=memo)
-    b = pipelines.model_transfer(GOLD, st.mt_tagger, memo=memo)
-    assert a.predictions == b.predictions and memo.hits == 1 and memo.misses == 1
+    plan = Plan(tuple(Method.parse(m) for m in ("model-transfer", "heuristic", "ner+bt")))
+    outs = []
+    for size in (1, 1000):
+        sink = CollectSink()
+        execute([Source.of("hau", GOLD)], plan, st, Context(), sink, chunk_size=size)
+        outs.append(
+            {m.name: [x for b in sink.batches for x in b.outputs[m.name]] for m in plan.methods}
+        )
+    assert outs[0] == outs[1]
 
 
 def test_translate_train_and_train_one_step(
@@ -112,38 +175,14 @@ def test_translate_train_and_train_one_step(
         ),
         Sentence(["The", "UN", "met", "."], [Span(1, 2, "ORG")], "en", "e1"),
     ] * 4
-    silver = pipelines.translate_train(
-        english, "hau", st.translator, st.aligner, st.projector(MethodSpec.parse("ngram"))
-    )
+    silver = pipelines.translate_train(english, "hau", st.translator, st.aligner, "ngram")
     assert silver and all(s.lang == "hau" for s in silver)
-    silver_path = tmp_path / "silver.conll"
-    write_conll(silver, silver_path)
     train_path = tmp_path / "train.conll"
     write_conll(english, train_path)
     out = tmp_path / "model"
-    assert (
-        main(
-            [
-                "train",
-                "--train",
-                str(train_path),
-                "--dev",
-                str(train_path),
-                "--base-model",
-                str(tiny["xlmr"]),
-                "--out",
-                str(out),
-                "--max-steps",
-                "1",
-                "--batch-size",
-                "4",
-                "--device",
-                "cpu",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    argv = ["train", "--train", str(train_path), "--dev", str(train_path), "--base-model"]
+    argv += [str(tiny["xlmr"]), "--out", str(out), "--max-steps", "1", "--batch-size", "4"]
+    assert main([*argv, "--device", "cpu", "--quiet"]) == 0
     assert (out / "config.json").is_file() and (out / "xlner_train.json").is_file()
     # the trained model tags through the same path users take
     from xlner.tag import TAGGERS
@@ -169,21 +208,22 @@ def _run_args(
         "--data-dir",
         str(data),
         "--translator",
-        stage_cfg.translator,
+        str(stage_cfg.translator),
         "--tagger",
-        stage_cfg.tagger,
+        str(stage_cfg.tagger),
         "--aligner",
-        stage_cfg.aligner,
+        str(stage_cfg.aligner),
         "--layer",
         "2",
         "--device",
         "cpu",
+        "--quiet",
         "--translation-cache",
         str(stage_cfg.translation_cache),
     ]
 
 
-def test_run_tables_resume_and_unsupported(
+def test_run_tables_resume_signature_and_unsupported(
     stage_cfg: StageConfig, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
@@ -195,25 +235,38 @@ def test_run_tables_resume_and_unsupported(
     assert rows[2].startswith("pcm,") and "unsupported" in rows[2]
     assert rows[-1].startswith("avg,")
     md = (out / "results.md").read_text()
+    assert md.startswith("Signature: `xlner:")
     assert "paper model_transfer" in md and "73.7" in md  # the paper's hau model-transfer F1
     assert "pcm / heuristic: unsupported" in md
-    scores = json.loads((out / "scores.json").read_text())
+    scores = json.loads((out / "scores.json").read_text())["scores"]
     unit = scores["hau"]["heuristic"]
     assert unit["status"] == "done" and "translate" in unit["seconds"]
+    assert unit["signature"]["aligner"].startswith("simalign|")
     assert set(unit["scores"]["per_label"]) == {"PER", "ORG", "LOC"}
+    assert sum(unit["lost"].values()) <= unit["source_entities"]
+    lost = (out / "lost" / "hau" / "heuristic.jsonl").read_text().splitlines()
+    assert len(lost) == sum(unit["lost"].values())
     pred = read_conll(out / "predictions" / "hau" / "ngram-exact.conll")
     assert [s.tokens for s in pred] == [s.tokens for s in GOLD]
     # an interrupted run: one unit lost; the re-run recomputes only that unit
     (out / "scores" / "hau" / "heuristic.json").unlink()
-    assert main(args) == 0
+    argv = [a for a in args if a != "--quiet"]
+    assert main(argv) == 0
     err = capsys.readouterr().err
     assert "[hau] model-transfer: done earlier, skipped" in err
     assert "[hau] heuristic: F1" in err
     assert "[hau] ngram:exact: done earlier, skipped" in err
-    # the same folder with another configuration is refused
-    other = [*args[:-2], "--translation-cache", str(tmp_path / "x.sqlite"), "--limit", "1"]
-    assert main(other) == 2
-    assert "another configuration" in capsys.readouterr().err
+    # the same folder with another configuration is refused, naming what changed
+    assert main([*args, "--limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "another configuration (limit: '-' -> '1')" in err
+    # a unit computed by another stage is refused too, naming the stage
+    unit_file = out / "scores" / "hau" / "heuristic.json"
+    doc = json.loads(unit_file.read_text())
+    doc["signature"]["aligner"] = "simalign|other"
+    unit_file.write_text(json.dumps(doc))
+    assert main(args) == 2
+    assert "aligner: 'simalign|other' ->" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -230,6 +283,22 @@ def test_run_tables_resume_and_unsupported(
         ),
         (
             [
+                "run",
+                "--dataset",
+                "masakhaner2",
+                "--langs",
+                "hau",
+                "--out",
+                "x",
+                "--aligner",
+                "eflomal",
+                "--layer",
+                "3",
+            ],
+            "--layer is set but no backend of this run takes it",
+        ),
+        (
+            [
                 "tag",
                 "--lang",
                 "pcm",
@@ -242,6 +311,9 @@ def test_run_tables_resume_and_unsupported(
             ],
             "does not exist",
         ),
+        (["tag", "--lang", "hau", "--input", "EMPTY", "--output", "OUT"], "no sentences"),
+        (["tag", "--lang", "hau", "--input", "IN", "--output", "."], "is a folder"),
+        (["evaluate", "--gold", "EMPTY", "--pred", "IN"], "no sentences"),
     ],
 )
 def test_cli_errors_exit_2_one_line(
@@ -252,8 +324,8 @@ def test_cli_errors_exit_2_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XLNER_CACHE", str(tmp_path / "cache"))
     Path("IN").write_text("Bola Tinubu ya ziyarci Abuja .\n")
+    Path("EMPTY").write_text("\n")
     if argv[0] == "tag":
         argv += ["--input-format", "text"]
     assert main(argv) == 2
@@ -263,30 +335,18 @@ def test_cli_errors_exit_2_one_line(
 
 def test_tag_command_model_transfer(stage_cfg: StageConfig, tmp_path: Path) -> None:
     src = tmp_path / "in.txt"
-    src.write_text("Bola Tinubu ya ziyarci Abuja .\nHukumar INEC ta sanar .\n")
+    src.write_text("Bola Tinubu, ya ziyarci Abuja.\nHukumar INEC ta sanar.\n")
     out = tmp_path / "out.jsonl"
-    assert (
-        main(
-            [
-                "tag",
-                "--method",
-                "model-transfer",
-                "--input",
-                str(src),
-                "--input-format",
-                "text",
-                "--output",
-                str(out),
-                "--tagger",
-                stage_cfg.tagger,
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    argv = ["tag", "--method", "model-transfer", "--input", str(src), "--output", str(out)]
+    assert main([*argv, "--tagger", str(stage_cfg.tagger), "--device", "cpu", "--quiet"]) == 0
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [x["tokens"][0] for x in lines] == ["Bola", "Hukumar"]
+    # plain text detected by content, punctuation split off, text kept
+    assert lines[0]["tokens"] == ["Bola", "Tinubu", ",", "ya", "ziyarci", "Abuja", "."]
+    assert lines[0]["text"] == "Bola Tinubu, ya ziyarci Abuja."
+    for line in lines:
+        for s in line["spans"]:
+            assert 0.0 <= s["score"] <= 1.0
+            assert line["text"][s["char_start"] : s["char_end"]] == s["text"]
 
 
 def test_unsupported_language_names_nearest(
@@ -294,29 +354,8 @@ def test_unsupported_language_names_nearest(
 ) -> None:
     src = tmp_path / "in.txt"
     src.write_text("Bola Tinubu ya ziyarci Abuja .\n")
-    assert (
-        main(
-            [
-                "tag",
-                "--lang",
-                "pcm",
-                "--input",
-                str(src),
-                "--input-format",
-                "text",
-                "--output",
-                str(tmp_path / "o.conll"),
-                "--translator",
-                stage_cfg.translator,
-                "--tagger",
-                stage_cfg.tagger,
-                "--aligner",
-                stage_cfg.aligner,
-                "--device",
-                "cpu",
-            ]
-        )
-        == 2
-    )
+    argv = ["tag", "--lang", "pcm", "--input", str(src), "--output", str(tmp_path / "o.conll")]
+    argv += ["--translator", str(stage_cfg.translator), "--tagger", str(stage_cfg.tagger)]
+    assert main([*argv, "--aligner", str(stage_cfg.aligner), "--device", "cpu"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'pcm' is not supported by NLLB-200; nearest" in err[0]

@@ -35,47 +35,50 @@ def test_runs_and_gap_merge() -> None:
 
 def test_gap_merge_fills_unaligned_word() -> None:
     a = Alignment.from_pairs([(0, 1), (1, 3)])
-    out = HeuristicProjector().project([Span(0, 2, "ORG")], a, 2, list("abcd"))
+    out = HeuristicProjector().project([Span(0, 2, "ORG")], a, 2, list("abcd")).spans
     assert out == [Span(1, 4, "ORG")]
     assert (
-        HeuristicProjector(merge_distance=0).project([Span(0, 2, "ORG")], a, 2, list("abcd")) == []
+        HeuristicProjector(merge_distance=0).project([Span(0, 2, "ORG")], a, 2, list("abcd")).spans
+        == []
     )
 
 
 def test_length_ratio_filter() -> None:
     # 2-word entity aligned to a single target word: ratio 0.5 is not > 0.8
     a = Alignment.from_pairs([(0, 0), (1, 0)])
-    assert HeuristicProjector().project([Span(0, 2, "PER")], a, 2, ["x", "y"]) == []
-    assert HeuristicProjector(length_ratio=0.4).project([Span(0, 2, "PER")], a, 2, ["x", "y"]) == [
-        Span(0, 1, "PER")
-    ]
+    assert HeuristicProjector().project([Span(0, 2, "PER")], a, 2, ["x", "y"]).spans == []
+    assert HeuristicProjector(length_ratio=0.4).project(
+        [Span(0, 2, "PER")], a, 2, ["x", "y"]
+    ).spans == [Span(0, 1, "PER")]
 
 
 def test_collisions_overwrite_vs_keep_longer() -> None:
     # PER [0,3) -> target 0..2 ; LOC [3,4) -> target 1  (overlaps the PER run)
     a = Alignment.from_pairs([(0, 0), (1, 1), (2, 2), (3, 1)])
     src = [Span(0, 3, "PER"), Span(3, 4, "LOC")]
-    over = HeuristicProjector().project(src, a, 4, list("abcd"))
+    over = HeuristicProjector().project(src, a, 4, list("abcd")).spans
     # tags B-PER B-LOC I-PER -> PER[0,1) LOC[1,2) PER[2,3), as the reference code's tags decode
     assert over == [Span(0, 1, "PER"), Span(1, 2, "LOC"), Span(2, 3, "PER")]
-    longer = HeuristicProjector(collision="keep_longer").project(src, a, 4, list("abcd"))
+    longer = HeuristicProjector(collision="keep_longer").project(src, a, 4, list("abcd")).spans
     assert longer == [Span(0, 3, "PER")]
 
 
 def test_top_k_and_original_variant() -> None:
     a = Alignment.from_pairs([(0, 0), (0, 1), (0, 4), (1, 5)])
     src = [Span(0, 2, "LOC")]
-    assert HeuristicProjector(length_ratio=0.0).project(src, a, 2, list("abcdef")) == [
+    assert HeuristicProjector(length_ratio=0.0).project(src, a, 2, list("abcdef")).spans == [
         Span(0, 2, "LOC"),
         Span(4, 6, "LOC"),
     ]
-    assert HeuristicProjector(length_ratio=0.0, top_k=1).project(src, a, 2, list("abcdef")) == [
-        Span(0, 2, "LOC")
-    ]
+    assert HeuristicProjector(length_ratio=0.0, top_k=1).project(
+        src, a, 2, list("abcdef")
+    ).spans == [Span(0, 2, "LOC")]
     # original: punctuation-only target words are never part of a projection
     a2 = Alignment.from_pairs([(0, 0), (0, 1), (1, 2)])
     orig = PROJECTORS.create("heuristic:original", length_ratio=0.0, merge_distance=0)
-    assert orig.project([Span(0, 2, "PER")], a2, 2, ["Ana", ",", "Paz"]) == [Span(0, 1, "PER")]
+    assert orig.project([Span(0, 2, "PER")], a2, 2, ["Ana", ",", "Paz"]).spans == [
+        Span(0, 1, "PER")
+    ]
 
 
 # ----------------------------------------------------------------- candidates, by hand
@@ -100,7 +103,7 @@ def test_greedy_vs_exact_by_hand() -> None:
 def test_ner_candidates_use_given_spans() -> None:
     a = Alignment.from_pairs([(0, 1), (1, 2)])
     cands = [Span(1, 3, "MISC"), Span(0, 1, "PER")]
-    out = CandidateProjector("ner").project([Span(0, 2, "ORG")], a, 2, list("abcd"), cands)
+    out = CandidateProjector("ner").project([Span(0, 2, "ORG")], a, 2, list("abcd"), cands).spans
     assert out == [Span(1, 3, "ORG")] and out[0].score == pytest.approx(1.0)
 
 
@@ -143,11 +146,33 @@ def instances(draw: st.DrawFn, max_src: int = 10, max_tgt: int = 10) -> tuple:
 @given(instances(), st.sampled_from(ALL_METHODS))
 def test_outputs_inside_and_disjoint(inst: tuple, method: str) -> None:
     spans, a, n_src, tokens, ner = inst
-    out = PROJECTORS.create(method).project(spans, a, n_src, tokens, ner)
+    out = PROJECTORS.create(method).project(spans, a, n_src, tokens, ner).spans
     for s in out:
         assert 0 <= s.start < s.end <= len(tokens)
     for x, y in itertools.combinations(out, 2):
         assert not x.overlaps(y)
+
+
+@settings(max_examples=150, deadline=None)
+@given(instances(), st.sampled_from(ALL_METHODS))
+def test_every_entity_is_projected_or_lost_with_a_reason(inst: tuple, method: str) -> None:
+    from xlner.project.base import LOST_REASONS
+
+    spans, a, n_src, tokens, ner = inst
+    res = PROJECTORS.create(method).project(spans, a, n_src, tokens, ner)
+    projected = set(res.sources)
+    assert projected.isdisjoint(res.lost)
+    assert projected | set(res.lost) == set(range(len(spans)))
+    assert set(res.lost.values()) <= set(LOST_REASONS)
+    assert len(res.sources) == len(res.spans)
+    for span, src in zip(res.spans, res.sources):
+        assert span.label == spans[src].label
+        assert span.score is not None and 0.0 <= span.score <= 1.0
+    # an entity with no link at all is always lost for that reason
+    linked = {i for i, _ in a}
+    for k, s in enumerate(spans):
+        if not any(s.start <= i < s.end for i in linked):
+            assert res.lost.get(k) == "no_link"
 
 
 @settings(max_examples=100, deadline=None)
@@ -164,7 +189,7 @@ def test_identity_alignment_reproduces_source(n: int, data: st.DataObject) -> No
     tokens = [f"w{i}" for i in range(n)]
     a = Alignment.from_pairs([(i, i) for i in range(n)])
     for method in ALL_METHODS:
-        out = PROJECTORS.create(method).project(spans, a, n, tokens, spans)
+        out = PROJECTORS.create(method).project(spans, a, n, tokens, spans).spans
         assert out == spans, method
 
 
@@ -193,7 +218,7 @@ def test_vectorised_scores_equal_double_loop(inst: tuple) -> None:
 @given(instances())
 def test_windowed_greedy_equals_naive_dense_greedy(inst: tuple) -> None:
     spans, a, n_src, tokens, _ = inst
-    fast = CandidateProjector("ngram", "greedy").project(spans, a, n_src, tokens)
+    fast = CandidateProjector("ngram", "greedy").project(spans, a, n_src, tokens).spans
     slow = naive_ngram_greedy(spans, a, tokens)
     assert [(s.start, s.end, s.label) for s in fast] == [(s.start, s.end, s.label) for s in slow]
 
@@ -233,8 +258,10 @@ def test_exact_optimal_and_never_below_greedy(k: int, m: int, data: st.DataObjec
 
 def test_min_score_threshold() -> None:
     a = Alignment.from_pairs([(0, 0), (1, 3)])
-    weak = CandidateProjector("ngram", min_score=0.7).project(
-        [Span(0, 2, "PER")], a, 2, list("abcd")
+    weak = (
+        CandidateProjector("ngram", min_score=0.7)
+        .project([Span(0, 2, "PER")], a, 2, list("abcd"))
+        .spans
     )
     assert all(s.score is not None and s.score > 0.7 for s in weak)
 
@@ -262,7 +289,7 @@ def test_bench_projection_json_shape(capsys: pytest.CaptureFixture[str]) -> None
         == 0
     )
     out = json.loads(capsys.readouterr().out)
-    keys = {"heuristic", "ngram_greedy", "ngram_exact", "ner_greedy", "ner_exact"}
+    keys = {"heuristic", "ngram", "ngram:exact", "ner", "ner:exact"}
     assert set(out["masakhaner_like"]) == keys
     assert set(out["long"]) == keys | {"naive_reference"}
     assert all(v["sentences_per_s"] > 0 for v in out["long"].values())

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from xlner.data import Alignment, Sentence, Span, spans_to_tags, tags_to_spans
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Alignment", "Sentence", "Span", "__version__", "spans_to_tags", "tags_to_spans"]

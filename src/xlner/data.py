@@ -47,12 +47,15 @@ class Span:
 
 @dataclass
 class Sentence:
-    """A tokenised sentence with optional entity spans (gold or predicted)."""
+    """A tokenised sentence with optional entity spans (gold or predicted); sentences read
+    from plain text also keep the ``text`` and each token's character ``offsets`` in it."""
 
     tokens: list[str]
     spans: list[Span] | None = None
     lang: str | None = None
     id: str | None = None
+    text: str | None = field(default=None, compare=False)
+    offsets: list[tuple[int, int]] | None = field(default=None, compare=False)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -62,7 +65,7 @@ class Sentence:
         return spans_to_tags(self.spans or [], len(self.tokens))
 
     def with_spans(self, spans: list[Span] | None) -> Sentence:
-        return Sentence(list(self.tokens), spans, self.lang, self.id)
+        return Sentence(list(self.tokens), spans, self.lang, self.id, self.text, self.offsets)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,13 @@ path is kept thin and separate in :func:`_load_from_hub`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlner.data import Sentence
-from xlner.errors import MissingDependencyError, XlnerError
-from xlner.io.conll import read_conll
+from xlner.errors import DatasetNotFoundError, MissingDependencyError, XlnerError
+from xlner.io.conll import iter_conll
 
 SPLITS = ("train", "dev", "test")
 
@@ -138,15 +139,17 @@ def available_languages(name: str, data_dir: str | Path | None = None) -> list[s
     ]
 
 
-def load_dataset(
+def dataset_reader(
     name: str,
     lang: str | None = None,
     split: str = "test",
     data_dir: str | Path | None = None,
     *,
     allow_hub: bool = True,
-) -> list[Sentence]:
-    """Load one split of one language as gold :class:`~xlner.data.Sentence` objects."""
+) -> Callable[[], Iterator[Sentence]]:
+    """A function that streams one split of one language each time it is called (a local file
+    is read line by line; a hub copy is held once). Checks the names and finds the data now,
+    so a missing dataset is reported before any model loads."""
     spec = get_dataset(name)
     if lang is None:
         if len(spec.languages) != 1:
@@ -162,11 +165,13 @@ def load_dataset(
     if root is not None:
         path = spec.local_path(root, lang, split)
         if path.is_file():
-            return read_conll(path, lang=lang, id_prefix=f"{name}-{lang}-{split}")
+            prefix = f"{name}-{lang}-{split}"
+            return lambda: iter_conll(path, lang=lang, id_prefix=prefix)
         looked.append(str(path))
     if allow_hub and spec.hub_name is not None:
         try:
-            return _load_from_hub(spec, lang, split)
+            held = _load_from_hub(spec, lang, split)
+            return lambda: iter(held)
         except MissingDependencyError:
             looked.append(f"hub {spec.hub_name} (the `datasets` package is not installed)")
         except Exception as e:  # network errors, missing configs: report, don't trace back
@@ -177,11 +182,23 @@ def load_dataset(
         else "no data folder (none given, $XLNER_DATA unset, no ../shared/data)"
     )
     layout = spec.local_path(Path("<data_dir>"), lang, split)
-    raise XlnerError(
+    raise DatasetNotFoundError(
         f"dataset {name} ({lang}, {split}) not found; looked in: {where}. "
         f"Put the file at {layout} and pass --data-dir <data_dir> (or set XLNER_DATA)"
         + (f", or install `datasets` with hub access for {spec.hub_name}" if spec.hub_name else "")
     )
+
+
+def load_dataset(
+    name: str,
+    lang: str | None = None,
+    split: str = "test",
+    data_dir: str | Path | None = None,
+    *,
+    allow_hub: bool = True,
+) -> list[Sentence]:
+    """Load one split of one language as gold :class:`~xlner.data.Sentence` objects."""
+    return list(dataset_reader(name, lang, split, data_dir, allow_hub=allow_hub)())
 
 
 def _load_from_hub(spec: DatasetSpec, lang: str, split: str) -> list[Sentence]:

@@ -28,6 +28,11 @@ class UnsupportedLanguageError(XlnerError):
     """A language code that xlner (or the chosen backend) cannot handle."""
 
 
+class DatasetNotFoundError(XlnerError):
+    """A dataset split with no local copy and no reachable hub copy; the message says where
+    xlner looked."""
+
+
 class MissingModelError(XlnerError):
     """A model that cannot be found locally or downloaded."""
 

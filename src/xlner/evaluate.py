@@ -8,9 +8,12 @@ every other label (DATE, MISC) is mapped to O in gold and prediction first.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+
+import numpy as np
 
 from xlner.data import REFERENCE_LABELS, Sentence, Span
 from xlner.errors import XlnerError
@@ -51,26 +54,73 @@ class Scores:
         }
 
 
+def check_pair(i: int, g: Sentence, p: Sentence) -> None:
+    """Sentence ``i`` (0-based) of gold and prediction must have the same tokens."""
+    if g.tokens == p.tokens:
+        return
+    diff = next(
+        (j for j, (a, b) in enumerate(zip(g.tokens, p.tokens)) if a != b),
+        min(len(g.tokens), len(p.tokens)),
+    )
+    gw = g.tokens[diff] if diff < len(g.tokens) else "<end>"
+    pw = p.tokens[diff] if diff < len(p.tokens) else "<end>"
+    raise XlnerError(
+        f"sentence {i + 1} (id {g.id}) differs: gold has {len(g.tokens)} tokens, prediction "
+        f"{len(p.tokens)}; first difference at token {diff + 1}: gold {gw!r}, prediction {pw!r}"
+    )
+
+
 def check_alignable(gold: Sequence[Sentence], pred: Sequence[Sentence]) -> None:
     """Gold and prediction must hold the same sentences with the same tokens."""
     if len(gold) != len(pred):
         raise XlnerError(f"gold has {len(gold)} sentences but the prediction has {len(pred)}")
     for i, (g, p) in enumerate(zip(gold, pred)):
-        if g.tokens != p.tokens:
-            diff = next(
-                (j for j, (a, b) in enumerate(zip(g.tokens, p.tokens)) if a != b),
-                min(len(g.tokens), len(p.tokens)),
-            )
-            raise XlnerError(
-                f"sentence {i + 1} (id {g.id}) differs: gold has {len(g.tokens)} tokens, "
-                f"prediction {len(p.tokens)}; first difference at token {diff + 1}"
-            )
+        check_pair(i, g, p)
 
 
 def proj_ratio(gold: Iterable[Sequence[Span]], pred: Iterable[Sequence[Span]]) -> float | None:
     """Mean over sentences of (#predicted / #gold entities), sentences without gold excluded."""
     ratios = [len(p) / len(g) for g, p in zip(gold, pred) if len(g)]
     return sum(ratios) / len(ratios) if ratios else None
+
+
+class ScoreCounter:
+    """Entity counts accumulated sentence by sentence (streaming evaluation); :meth:`result`
+    gives the same :class:`Scores` as :func:`score_spans` on all the sentences at once."""
+
+    def __init__(self, labels: Iterable[str] | None = REFERENCE_LABELS) -> None:
+        self.labels = None if labels is None else tuple(labels)
+        self._keep = None if self.labels is None else set(self.labels)
+        self.n_gold: Counter[str] = Counter()
+        self.n_pred: Counter[str] = Counter()
+        self.n_ok: Counter[str] = Counter()
+        self.ratio_sum = 0.0
+        self.ratio_n = 0
+        self.n_sentences = 0
+
+    def add(self, gold: Sequence[Span], pred: Sequence[Span]) -> None:
+        keep = self._keep
+        g = {(s.start, s.end, s.label) for s in gold if keep is None or s.label in keep}
+        p = {(s.start, s.end, s.label) for s in pred if keep is None or s.label in keep}
+        self.n_gold.update(x[2] for x in g)
+        self.n_pred.update(x[2] for x in p)
+        self.n_ok.update(x[2] for x in g & p)
+        if g:
+            self.ratio_sum += len(p) / len(g)
+            self.ratio_n += 1
+        self.n_sentences += 1
+
+    def result(self) -> Scores:
+        names = sorted(set(self.n_gold) | set(self.n_pred) | (self._keep or set()))
+        per_label = {
+            lab: PRF.from_counts(self.n_ok[lab], self.n_pred[lab], self.n_gold[lab])
+            for lab in names
+        }
+        overall = PRF.from_counts(
+            sum(self.n_ok.values()), sum(self.n_pred.values()), sum(self.n_gold.values())
+        )
+        ratio = self.ratio_sum / self.ratio_n if self.ratio_n else None
+        return Scores(overall, per_label, ratio, self.n_sentences, self.labels)
 
 
 def score_spans(
@@ -84,40 +134,40 @@ def score_spans(
     """
     if len(gold) != len(pred):
         raise XlnerError(f"{len(gold)} gold sentences but {len(pred)} predicted")
-    keep = None if labels is None else tuple(labels)
-    keep_set = None if keep is None else set(keep)
-    n_gold: Counter[str] = Counter()
-    n_pred: Counter[str] = Counter()
-    n_ok: Counter[str] = Counter()
-    gold_kept: list[list[Span]] = []
-    pred_kept: list[list[Span]] = []
-    for g_spans, p_spans in zip(gold, pred):
-        g = {(s.start, s.end, s.label) for s in g_spans if keep_set is None or s.label in keep_set}
-        p = {(s.start, s.end, s.label) for s in p_spans if keep_set is None or s.label in keep_set}
-        n_gold.update(x[2] for x in g)
-        n_pred.update(x[2] for x in p)
-        n_ok.update(x[2] for x in g & p)
-        gold_kept.append([Span(*x) for x in g])
-        pred_kept.append([Span(*x) for x in p])
-    names = sorted(set(n_gold) | set(n_pred) | (keep_set or set()))
-    per_label = {lab: PRF.from_counts(n_ok[lab], n_pred[lab], n_gold[lab]) for lab in names}
-    overall = PRF.from_counts(sum(n_ok.values()), sum(n_pred.values()), sum(n_gold.values()))
-    return Scores(overall, per_label, proj_ratio(gold_kept, pred_kept), len(gold), keep)
+    counter = ScoreCounter(labels)
+    for g, p in zip(gold, pred):
+        counter.add(g, p)
+    return counter.result()
 
 
 def evaluate(
-    gold: Sequence[Sentence],
-    pred: Sequence[Sentence],
+    gold: Iterable[Sentence],
+    pred: Iterable[Sentence],
     labels: Iterable[str] | None = REFERENCE_LABELS,
 ) -> Scores:
-    """Score predicted sentences against gold ones (same sentences, same tokens)."""
-    check_alignable(gold, pred)
-    return score_spans([g.spans or [] for g in gold], [p.spans or [] for p in pred], labels=labels)
+    """Score predicted sentences against gold ones (same sentences, same tokens), streaming."""
+    counter = ScoreCounter(labels)
+    for g, p in paired(gold, pred):
+        counter.add(g.spans or [], p.spans or [])
+    return counter.result()
+
+
+def paired(
+    gold: Iterable[Sentence], pred: Iterable[Sentence]
+) -> Iterator[tuple[Sentence, Sentence]]:
+    """Gold and predicted sentences side by side, checked (same count, same tokens)."""
+    missing = Sentence([])
+    for i, (g, p) in enumerate(itertools.zip_longest(gold, pred, fillvalue=missing)):
+        if g is missing or p is missing:
+            more = "gold" if p is missing else "prediction"
+            raise XlnerError(f"the {more} has more sentences than the other file ({i + 1}+)")
+        check_pair(i, g, p)
+        yield g, p
 
 
 def format_table(scores: Scores, digits: int = 4) -> str:
     """A plain-text table like seqeval's classification report, plus proj_ratio."""
-    rows = [("label", "precision", "recall", "f1", "support", "predicted")]
+    rows: list[tuple[str, ...]] = [("label", "precision", "recall", "f1", "support", "predicted")]
     for lab, s in scores.per_label.items():
         rows.append(
             (
@@ -146,3 +196,95 @@ def format_table(scores: Scores, digits: int = 4) -> str:
     pr = "n/a" if scores.proj_ratio is None else f"{scores.proj_ratio:.{digits}f}"
     lines.append(f"proj_ratio: {pr}   sentences: {scores.n_sentences}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- confidence
+
+DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))
+
+
+def _score_of(span: Span) -> float:
+    return 1.0 if span.score is None else float(span.score)
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    threshold: float
+    scores: Scores
+
+
+def threshold_curve(
+    gold: Iterable[Sentence],
+    pred: Iterable[Sentence],
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    labels: Iterable[str] | None = REFERENCE_LABELS,
+) -> list[CurvePoint]:
+    """P/R/F1 when only predicted entities scoring at least each threshold are kept
+    (one pass over the files; a span without a score counts as 1)."""
+    keep = None if labels is None else tuple(labels)
+    counters = [ScoreCounter(keep) for _ in thresholds]
+    for g, p in paired(gold, pred):
+        spans = p.spans or []
+        for t, c in zip(thresholds, counters):
+            c.add(g.spans or [], [s for s in spans if _score_of(s) >= t])
+    return [CurvePoint(t, c.result()) for t, c in zip(thresholds, counters)]
+
+
+def best_threshold(curve: Sequence[CurvePoint]) -> CurvePoint:
+    """The point of highest F1 (the lowest threshold among ties)."""
+    return max(curve, key=lambda p: (round(p.scores.overall.f1, 12), -p.threshold))
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    low: float
+    high: float
+    predicted: int
+    correct: int
+    mean_score: float | None  # of the predicted entities in the bin
+
+    @property
+    def precision(self) -> float | None:
+        return self.correct / self.predicted if self.predicted else None
+
+
+def reliability(
+    gold: Iterable[Sentence],
+    pred: Iterable[Sentence],
+    bins: int = 10,
+    labels: Iterable[str] | None = REFERENCE_LABELS,
+) -> tuple[list[ReliabilityBin], float]:
+    """Precision of predicted entities per confidence bin (is a 0.9 entity right 90% of the
+    time?), and the expected calibration error (bin precision vs mean score, weighted)."""
+    keep = None if labels is None else set(labels)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    n_pred = np.zeros(bins, dtype=np.int64)
+    n_ok = np.zeros(bins, dtype=np.int64)
+    score_sum = np.zeros(bins)
+    for g, p in paired(gold, pred):
+        gold_set = {(s.start, s.end, s.label) for s in g.spans or []}
+        for s in p.spans or []:
+            if keep is not None and s.label not in keep:
+                continue
+            x = _score_of(s)
+            b = min(int(x * bins), bins - 1)
+            n_pred[b] += 1
+            score_sum[b] += x
+            n_ok[b] += (s.start, s.end, s.label) in gold_set
+    out = [
+        ReliabilityBin(
+            float(edges[b]),
+            float(edges[b + 1]),
+            int(n_pred[b]),
+            int(n_ok[b]),
+            float(score_sum[b] / n_pred[b]) if n_pred[b] else None,
+        )
+        for b in range(bins)
+    ]
+    total = int(n_pred.sum())
+    ece = 0.0
+    if total:
+        for b in range(bins):
+            if n_pred[b]:
+                ece += n_pred[b] / total * abs(n_ok[b] / n_pred[b] - score_sum[b] / n_pred[b])
+    return out, float(ece)

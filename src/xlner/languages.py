@@ -12,6 +12,9 @@ from functools import cache
 
 from xlner.errors import UnsupportedLanguageError
 
+#: The language every projection pipeline goes through: the one labelled data exists in.
+PIVOT = "en"
+
 #: The 202 FLORES-200 codes of NLLB-200, in the model's vocabulary order.
 NLLB_CODES: tuple[str, ...] = tuple(
     """

@@ -1,206 +1,185 @@
-"""The three transfer methods as plain functions over Translator/Tagger/Aligner/Projector.
+"""The three transfer methods as plain functions over backend objects (the Python API).
 
 * :func:`model_transfer` — tag the target words directly with a multilingual tagger.
-* :func:`translate_test` — detokenise the target sentence, translate it to English, split the
-  English into words, tag them, align the English words with the ORIGINAL target tokens (or,
-  with back-translation, align the original tokens with a marked back-translation) and project
-  the English entities onto the original tokens. Predictions are always on the dataset's own
-  tokens, so scoring is exact.
+* :func:`translate_test` — translate the target sentence to English, tag it, align the English
+  words with the ORIGINAL target tokens (or, with back-translation, the original tokens with a
+  marked back-translation) and project the English entities onto them. Predictions are always
+  on the input's own tokens, so scoring is exact.
 * :func:`translate_train` — translate labelled English sentences into the target language and
   project the gold labels: silver training data.
 
-Every stage is timed (:class:`~xlner.timing.Timer`) and, given a :class:`~xlner.memo.StageMemo`,
-cached on disk so methods sharing stages (heuristic / ngram / ner on the same translations)
-compute them once.
+Each is a :class:`~xlner.steps.Plan` run by the in-process executor — the same steps, in the
+same order, that ``xlner run``, ``xlner tag``, ``xlner project-train`` and the benchmark run
+(:mod:`xlner.steps`). Here everything is held in memory; the commands stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from xlner.align.base import Aligner
-from xlner.data import Alignment, Sentence, Span
-from xlner.memo import StageMemo, fingerprint
-from xlner.project.backtranslate import backtranslate_project
-from xlner.project.base import Projector, project_batch
-from xlner.tag.base import Tagger
-from xlner.text import detokenize, split_words
-from xlner.timing import Timer
-from xlner.translate.base import Translator
-
-T = TypeVar("T")
-PIVOT = "en"
+from xlner.batch import Batch
+from xlner.data import Sentence, Span
+from xlner.execute import GivenBackends, Source, execute
+from xlner.memo import StageMemo
+from xlner.methods import MODEL_TRANSFER, Method
+from xlner.project.base import LostReason, Projector
+from xlner.steps import Context, Plan
+from xlner.translate.cache import CachedTranslator
 
 
 @dataclass
 class PipelineResult:
     predictions: list[list[Span]]
-    timer: Timer = field(default_factory=Timer)
-    info: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage
+    lost: list[dict[int, LostReason]] | None = None  # per sentence: source entity -> reason
+    translations: list[str] | None = None
+    source_spans: list[list[Span]] | None = None  # the entities projected (translate-test)
 
     def sentences(self, source: Sequence[Sentence]) -> list[Sentence]:
         return [s.with_spans(p) for s, p in zip(source, self.predictions)]
 
 
-def _run(stage: str, timer: Timer, memo: StageMemo | None, key: str, compute: Callable[[], T]) -> T:
-    with timer.stage(stage):
-        return compute() if memo is None else memo.get_or_compute(stage, key, compute)
+class CollectSink:
+    """Keeps every finished batch of one language (in memory: for the Python API)."""
+
+    def __init__(self) -> None:
+        self.batches: list[Batch] = []
+        self.seconds: dict[str, float] = {}
+
+    def start(self, lang: str) -> None:
+        pass
+
+    def add(self, batch: Batch) -> None:
+        self.batches.append(batch)
+        self.add_seconds(batch.lang, batch.seconds)
+
+    def add_seconds(self, lang: str, seconds: dict[str, float]) -> None:
+        for k, v in seconds.items():
+            self.seconds[k] = self.seconds.get(k, 0.0) + v
+
+    def finish(self, lang: str) -> None:
+        pass
+
+    def result(self, method: Method) -> PipelineResult:
+        def cat(name: str) -> Any:
+            rows = [getattr(b, name) for b in self.batches]
+            return None if any(r is None for r in rows) else [x for r in rows for x in r]
+
+        preds = [x for b in self.batches for x in b.outputs[method.name]]
+        lost = [x for b in self.batches for x in b.lost.get(method.name, [])]
+        return PipelineResult(
+            preds,
+            self.seconds,
+            lost if method.is_projection else None,
+            cat("translations"),
+            cat("src_spans"),
+        )
 
 
-def _translate_words(
-    words: list[list[str]],
-    src_lang: str,
-    tgt_lang: str,
-    translator: Translator,
-    timer: Timer,
+def _run(
+    sentences: Sequence[Sentence],
+    lang: str,
+    plan: Plan,
+    backends: GivenBackends,
     memo: StageMemo | None,
-) -> tuple[list[str], list[list[str]]]:
-    """Detokenise, translate (cached), and split the translations into words."""
-    texts = [detokenize(w, src_lang) for w in words]
-    translated = _run(
-        "translate",
-        timer,
-        memo,
-        # the target language is part of the key: the same texts go to several languages
-        fingerprint(translator.signature, src_lang, tgt_lang, texts),
-        lambda: translator.translate(texts, src_lang, tgt_lang),
-    )
-    with timer.stage("split_words"):
-        split = [split_words(t, tgt_lang) for t in translated]
-    return translated, split
+    min_score: float,
+) -> CollectSink:
+    if backends.translator is not None:
+        backends.translator = CachedTranslator.wrap(backends.translator)
+    sink = CollectSink()
+    execute([Source.of(lang, sentences)], plan, backends, Context(memo, min_score), sink)
+    return sink
+
+
+def _method(method: Method | str) -> Method:
+    return method if isinstance(method, Method) else Method.parse(method)
 
 
 def model_transfer(
     sentences: Sequence[Sentence],
-    tagger: Tagger,
+    tagger: Any,
     *,
-    timer: Timer | None = None,
     memo: StageMemo | None = None,
+    min_score: float = 0.0,
 ) -> PipelineResult:
     """Tag the target-language words directly."""
-    timer = timer or Timer()
-    words = [s.tokens for s in sentences]
-    preds = _run(
-        "tag_target", timer, memo, fingerprint(tagger.signature, words), lambda: tagger.tag(words)
-    )
-    return PipelineResult(preds, timer)
+    m = Method(MODEL_TRANSFER)
+    backends = GivenBackends(mt_tagger=tagger, projectors={m: None})
+    lang = (sentences[0].lang if sentences else None) or "und"
+    return _run(sentences, lang, Plan((m,)), backends, memo, min_score).result(m)
 
 
 def translate_test(
     sentences: Sequence[Sentence],
     lang: str,
-    translator: Translator,
-    tagger: Tagger,
-    aligner: Aligner,
-    projector: Projector,
+    translator: Any,
+    tagger: Any,
+    aligner: Any,
+    method: Method | str = "heuristic",
     *,
-    backtranslate: bool = False,
-    candidate_tagger: Tagger | None = None,
-    timer: Timer | None = None,
+    projector: Projector | None = None,
+    candidate_tagger: Any = None,
     memo: StageMemo | None = None,
+    min_score: float = 0.0,
 ) -> PipelineResult:
-    """Translate-test: translate to English, tag, align, project onto the original tokens."""
-    timer = timer or Timer()
-    translator.check_languages(lang, PIVOT)
-    tgt = [list(s.tokens) for s in sentences]
-    english, en_words = _translate_words(tgt, lang, PIVOT, translator, timer, memo)
-    en_spans = _run(
-        "tag_source",
-        timer,
-        memo,
-        fingerprint(tagger.signature, en_words),
-        lambda: tagger.tag(en_words),
+    """Translate-test with ``method`` (``heuristic``, ``ngram:exact``, ``ner+bt``, ...)."""
+    from xlner.project import PROJECTORS
+
+    m = _method(method)
+    translator.check_languages(lang, "en")
+    backends = GivenBackends(
+        translator=translator,
+        source_tagger=tagger,
+        candidate_tagger=candidate_tagger or tagger,
+        aligner=aligner,
+        projectors={m: projector or PROJECTORS.create(m.projector)},
     )
-    candidates = None
-    if projector.needs_candidates:
-        ctagger = candidate_tagger or tagger
-        candidates = _run(
-            "tag_candidates",
-            timer,
-            memo,
-            fingerprint(ctagger.signature, tgt),
-            lambda: ctagger.tag(tgt),
-        )
-    info: dict[str, Any] = {"translations": english, "source_entities": sum(map(len, en_spans))}
-    if backtranslate:
-        bt = backtranslate_project(
-            en_words,
-            en_spans,
-            tgt,
-            translator,
-            aligner,
-            projector,
-            tgt_lang=lang,
-            src_lang=PIVOT,
-            candidates=candidates,
-            timer=timer,
-        )
-        info["lost_entities"] = bt.lost_entities
-        return PipelineResult(bt.spans, timer, info)
-    alignments: list[Alignment] = _run(
-        "align",
-        timer,
-        memo,
-        fingerprint(aligner.signature, en_words, tgt),
-        lambda: aligner.align(en_words, tgt),
-    )
-    with timer.stage("project"):
-        preds = project_batch(
-            projector, en_spans, alignments, [len(w) for w in en_words], tgt, candidates
-        )
-    return PipelineResult(preds, timer, info)
+    return _run(sentences, lang, Plan((m,)), backends, memo, min_score).result(m)
 
 
 def translate_train(
     english: Sequence[Sentence],
     tgt_lang: str,
-    translator: Translator,
-    aligner: Aligner,
-    projector: Projector,
+    translator: Any,
+    aligner: Any,
+    method: Method | str = "heuristic",
     *,
-    candidate_tagger: Tagger | None = None,
-    timer: Timer | None = None,
+    projector: Projector | None = None,
+    candidate_tagger: Any = None,
     memo: StageMemo | None = None,
+    min_score: float = 0.0,
 ) -> list[Sentence]:
     """Silver target-language data: translate gold English sentences into ``tgt_lang`` and
-    project their gold spans onto the translations' words."""
-    timer = timer or Timer()
-    translator.check_languages(PIVOT, tgt_lang)
-    src = [list(s.tokens) for s in english]
-    _, tgt_words = _translate_words(src, PIVOT, tgt_lang, translator, timer, memo)
-    candidates = None
-    if projector.needs_candidates:
-        if candidate_tagger is None:
-            from xlner.errors import XlnerError
+    project their gold spans onto the translations' words (sentences whose translation is
+    empty are left out)."""
+    from xlner.errors import XlnerError
+    from xlner.project import PROJECTORS
 
-            raise XlnerError("ner projection needs a candidate tagger for the target language")
-        candidates = _run(
-            "tag_candidates",
-            timer,
-            memo,
-            fingerprint(candidate_tagger.signature, tgt_words),
-            lambda: candidate_tagger.tag(tgt_words),
-        )
-    alignments = _run(
-        "align",
-        timer,
-        memo,
-        fingerprint(aligner.signature, src, tgt_words),
-        lambda: aligner.align(src, tgt_words),
+    m = _method(method)
+    if m.backtranslate or not m.is_projection:
+        raise XlnerError(f"translate-train projects gold labels: {m.name} is not a projection")
+    if m.needs_candidates and candidate_tagger is None:
+        raise XlnerError("ner projection needs a candidate tagger for the target language")
+    translator.check_languages("en", tgt_lang)
+    backends = GivenBackends(
+        translator=translator,
+        candidate_tagger=candidate_tagger,
+        aligner=aligner,
+        projectors={m: projector or PROJECTORS.create(m.projector)},
     )
-    with timer.stage("project"):
-        spans = project_batch(
-            projector,
-            [s.spans or [] for s in english],
-            alignments,
-            [len(s) for s in src],
-            tgt_words,
-            candidates,
-        )
+    sink = _run(english, tgt_lang, Plan((m,), "train"), backends, memo, min_score)
+    return [s for b in sink.batches for s in silver_sentences(b, m)]
+
+
+def silver_sentences(batch: Batch, method: Method, skip: Container[int] = ()) -> list[Sentence]:
+    """The translate-train output of a batch: translated words with projected labels
+    (sentences whose translation is empty, and those at the indices in ``skip``, left out)."""
     return [
-        Sentence(words, sp, tgt_lang, f"{s.id}-{tgt_lang}" if s.id else None)
-        for s, words, sp in zip(english, tgt_words, spans)
-        if words
+        Sentence(words, spans, batch.lang, f"{s.id}-{batch.lang}" if s.id else None)
+        for i, (s, words, spans) in enumerate(
+            zip(batch.sentences, batch.tgt_words or [], batch.outputs[method.name])
+        )
+        if words and i not in skip
     ]

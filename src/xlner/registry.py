@@ -7,13 +7,27 @@ heavy dependencies (torch, spaCy) only when it is used::
     translator = TRANSLATORS.create("hf:facebook/nllb-200-distilled-600M", batch_size=16)
 
 A factory is called as ``factory(model, **options)`` where ``model`` is the text after the
-first ``:`` (``None`` when absent).
+first ``:`` (``None`` when absent). **A backend declares its options by its signature**: a
+factory receives only the run options its signature names (``device``, ``batch_size``,
+``layer``, ``show_progress``, ``seed``, ...), so a new aligner that takes ``layer`` gets
+``--layer`` from the command line with no change elsewhere. An option the user set explicitly
+that the chosen backend does not take is an error, not silently dropped.
+
+Third-party packages add backends through entry points (spaCy's way), discovered on first use::
+
+    [project.entry-points."xlner.aligners"]
+    myaligner = "mypackage.align:MyAligner"
+
+Groups: ``xlner.translators``, ``xlner.taggers``, ``xlner.aligners``, ``xlner.projectors``.
+Built-in names win over a plugin of the same name.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
 from xlner.errors import XlnerError
@@ -27,13 +41,26 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     return name.strip().lower(), (model.strip() or None) if sep else None
 
 
+def accepted_options(factory: Callable[..., Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of ``options`` that ``factory``'s signature takes (all, with ``**kwargs``)."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return dict(options)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return dict(options)
+    return {k: v for k, v in options.items() if k in params}
+
+
 class Registry(Generic[T]):
     """Named factories for one kind of stage (translator, tagger, aligner, projector)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, group: str | None = None) -> None:
         self.kind = kind
+        self.group = group  # entry-point group of third-party backends
         self._entries: dict[str, str | Callable[..., T]] = {}
         self._help: dict[str, str] = {}
+        self._plugins_loaded = group is None
 
     def register(
         self, name: str, target: str | Callable[..., T] | None = None, help: str = ""
@@ -51,13 +78,24 @@ class Registry(Generic[T]):
         self._help[name] = help
         return target
 
+    def _load_plugins(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        for ep in entry_points(group=self.group or ""):
+            if ep.name not in self._entries:
+                self._entries[ep.name] = ep.value
+                self._help[ep.name] = f"plugin ({ep.value})"
+
     def names(self) -> list[str]:
+        self._load_plugins()
         return sorted(self._entries)
 
     def help(self, name: str) -> str:
         return self._help.get(name, "")
 
     def get(self, name: str) -> Callable[..., T]:
+        self._load_plugins()
         try:
             entry = self._entries[name]
         except KeyError:
@@ -66,10 +104,33 @@ class Registry(Generic[T]):
             ) from None
         if isinstance(entry, str):
             module, _, attr = entry.partition(":")
-            entry = getattr(importlib.import_module(module), attr)
+            try:
+                entry = getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as e:
+                raise XlnerError(
+                    f"{self.kind} {name!r} cannot be loaded from {entry}: {e}"
+                ) from None
         return entry
 
-    def create(self, spec: str, **options: Any) -> T:
-        """Build the stage named by ``NAME[:MODEL]`` with keyword ``options``."""
+    def create(
+        self,
+        spec: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        explicit: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> T:
+        """Build the stage named by ``NAME[:MODEL]``: ``options`` (run options) are passed when
+        the factory takes them; ``kwargs`` (a caller's own arguments) always.
+
+        ``explicit`` names options the user set on purpose: one the factory does not take is an
+        error naming the backend."""
         name, model = parse_spec(spec)
-        return self.get(name)(model, **options)
+        factory = self.get(name)
+        opts = dict(options or {})
+        taken = accepted_options(factory, opts)
+        refused = [k for k in explicit if k in opts and k not in taken]
+        if refused:
+            flags = ", ".join("--" + k.replace("_", "-") for k in refused)
+            raise XlnerError(f"{self.kind} {name!r} takes no {flags}")
+        return factory(model, **{**taken, **kwargs})

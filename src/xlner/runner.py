@@ -1,34 +1,57 @@
-"""``xlner run``: datasets x languages x methods, resumable, with paper-style tables.
+"""``xlner run``: datasets x languages x methods, streamed, resumable, paper-style tables.
 
-For each language x method the runner writes ``predictions/<lang>/<method>.conll`` and
-``scores/<lang>/<method>.json`` (written last: its presence marks the unit done, so a re-run
-skips it and a killed run loses at most the unit in progress). Translations are cached in
-SQLite and English tags / alignments / candidates per stage (:mod:`xlner.memo`), so methods
-sharing stages compute them once. At the end ``results.csv``, ``results.md`` and
-``scores.json`` are rebuilt from every finished unit.
+All pending methods of all languages run as one :class:`~xlner.steps.Plan` through one
+executor (in-process or Ray), so shared stages run once and every language flows through the
+same backends. For each language x method the run writes, as batches finish:
+
+* ``predictions/<lang>/<method>.conll`` (``--scores``: with a confidence column),
+* ``lost/<lang>/<method>.jsonl`` — every source entity that was not projected, and why,
+* ``scores/<lang>/<method>.json`` — P/R/F1, lost-entity counts per reason, per-stage seconds
+  and the signature of what produced it; written last: its presence marks the unit done.
+
+Files appear whole or not at all. A re-run skips finished units (refusing to mix units whose
+signature differs), and finds translations (SQLite) and stage outputs (memo) cached. At the
+end ``results.csv``, ``results.md`` and ``scores.json`` are rebuilt from every finished unit.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
-import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from xlner.batch import Batch
 from xlner.data import REFERENCE_LABELS, Sentence
-from xlner.datasets import get_dataset, load_dataset, resolve_languages
-from xlner.errors import UnsupportedLanguageError, XlnerError
-from xlner.evaluate import evaluate
-from xlner.io.atomic import atomic_write_text
-from xlner.io.conll import write_conll
+from xlner.datasets import dataset_reader, get_dataset, resolve_languages
+from xlner.errors import DatasetNotFoundError, UnsupportedLanguageError, XlnerError
+from xlner.evaluate import ScoreCounter
+from xlner.execute import Source, execute
+from xlner.execute.base import DEFAULT_CHUNK, Executor
+from xlner.io.atomic import atomic_open, atomic_write_text, check_writable
+from xlner.io.formats import SentenceWriter
+from xlner.languages import PIVOT
 from xlner.memo import StageMemo
-from xlner.reference import CITATION, reference_table
-from xlner.stages import MODEL_TRANSFER, MethodSpec, StageConfig, Stages
+from xlner.methods import Method, parse_methods
+from xlner.signature import (
+    ROLE_ORDER,
+    Signature,
+    base_signature,
+    differences,
+    format_signature,
+    method_signature,
+    roles_of,
+    run_signature,
+)
+from xlner.stages import StageConfig, Stages
+from xlner.steps import Context, Plan
+
+Status = Literal["done", "unsupported", "missing"]
 
 
 @dataclass
@@ -43,31 +66,46 @@ class RunConfig:
     data_dir: str | None = None
     limit: int | None = None
     labels: list[str] | None = field(default_factory=lambda: list(REFERENCE_LABELS))  # None: all
+    min_score: float = 0.0
+    scores_column: bool = False  # a confidence column in the CoNLL predictions
+    executor: Executor = "local"
+    chunk_size: int = DEFAULT_CHUNK
+    ray: Any = None  # xlner.execute.ray.RayOptions
     show_progress: bool = True
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
-
-    def identity(self) -> dict[str, Any]:
-        """What must match for a re-run in the same folder to resume it."""
-        return {
-            "dataset": self.dataset,
-            "split": self.split,
-            "limit": self.limit,
-            "labels": None if self.labels is None else list(self.labels),
-            **self.stages.identity(),
-        }
+        if not 0.0 <= self.min_score <= 1.0:
+            raise XlnerError(f"--min-score must be in [0, 1], got {self.min_score}")
+        if self.chunk_size < 1:
+            raise XlnerError("--chunk-size must be at least 1")
 
 
 @dataclass
 class UnitResult:
     lang: str
     method: str
-    status: str  # done | unsupported | missing | failed
+    status: Status
     reason: str = ""
     scores: dict[str, Any] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # the method's stages
     n_sentences: int = 0
+    source_entities: int | None = None  # projection methods: entities to project
+    lost: dict[str, int] = field(default_factory=dict)  # projection methods: reason -> count
+    signature: Signature = field(default_factory=dict)
+
+    @property
+    def f1(self) -> float | None:
+        return self.scores["overall"]["f1"] if self.status == "done" else None
+
+    @classmethod
+    def load(cls, path: Path) -> UnitResult:
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError) as e:
+            raise XlnerError(
+                f"{path} is not a result xlner can read ({e}); delete it to redo"
+            ) from None
 
 
 def _say(cfg: RunConfig, text: str) -> None:
@@ -75,268 +113,226 @@ def _say(cfg: RunConfig, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def run_unit(
-    cfg: RunConfig,
-    stages: Stages,
-    memo: StageMemo,
-    lang: str,
-    method: MethodSpec,
-    gold: list[Sentence],
-) -> UnitResult:
-    from xlner import pipelines
-    from xlner.timing import Timer
-
-    timer = Timer()
-    if method.kind == MODEL_TRANSFER:
-        res = pipelines.model_transfer(gold, stages.mt_tagger, timer=timer, memo=memo)
-    else:
-        res = pipelines.translate_test(
-            gold,
-            lang,
-            stages.translator,
-            stages.source_tagger,
-            stages.aligner,
-            stages.projector(method),
-            backtranslate=method.backtranslate,
-            candidate_tagger=stages.candidate_tagger,
-            timer=timer,
-            memo=memo,
-        )
-    pred = res.sentences(gold)
-    scores = evaluate(gold, pred, labels=cfg.labels)
-    write_conll(pred, cfg.out / "predictions" / lang / f"{_file_name(method.name)}.conll")
-    result = UnitResult(
-        lang,
-        method.name,
-        "done",
-        scores=scores.to_dict(),
-        seconds={k: round(v, 4) for k, v in timer.seconds.items()},
-        n_sentences=len(gold),
-    )
-    if "lost_entities" in res.info:
-        result.scores["lost_entities"] = res.info["lost_entities"]
-    atomic_write_text(_unit_path(cfg, lang, method.name), json.dumps(asdict(result), indent=1))
-    return result
+def unit_path(out: Path, lang: str, method: Method) -> Path:
+    return out / "scores" / lang / f"{method.slug}.json"
 
 
-def _file_name(method: str) -> str:
-    return method.replace(":", "-")
+class _Unit:
+    """One language x method being written: predictions, lost entities, counts, seconds."""
+
+    def __init__(self, cfg: RunConfig, lang: str, method: Method, plan: Plan, stack: ExitStack):
+        self.method = method
+        self.stages = plan.method_stages(method)
+        self.counter = ScoreCounter(cfg.labels)
+        self.seconds: dict[str, float] = {}
+        self.lost: Counter[str] = Counter()
+        self.source_entities = 0
+        pred = cfg.out / "predictions" / lang / f"{method.slug}.conll"
+        self.pred = stack.enter_context(SentenceWriter(pred, "conll", cfg.scores_column))
+        self.lost_file = None
+        if method.is_projection:
+            path = cfg.out / "lost" / lang / f"{method.slug}.jsonl"
+            self.lost_file = stack.enter_context(atomic_open(path))
+
+    def add(self, b: Batch) -> None:
+        preds = b.outputs[self.method.name]
+        for sent, spans in zip(b.sentences, preds):
+            self.pred.write(sent.with_spans(spans))
+            self.counter.add(sent.spans or [], spans)
+        self.add_seconds(b.seconds)
+        if self.lost_file is None:
+            return
+        self.source_entities += sum(len(s) for s in b.src_spans or [])
+        for i, lost in enumerate(b.lost[self.method.name]):
+            for ent, why in sorted(lost.items()):
+                self.lost[why] += 1
+                self.lost_file.write(
+                    json.dumps(lost_record(b, i, ent, why), ensure_ascii=False) + "\n"
+                )
+
+    def add_seconds(self, seconds: dict[str, float]) -> None:
+        for k in self.stages:
+            if k in seconds:
+                self.seconds[k] = self.seconds.get(k, 0.0) + seconds[k]
 
 
-def _unit_path(cfg: RunConfig, lang: str, method: str) -> Path:
-    return cfg.out / "scores" / lang / f"{_file_name(method)}.json"
+def lost_record(b: Batch, i: int, ent: int, why: str) -> dict[str, Any]:
+    """One lost entity, for a person to read."""
+    span = (b.src_spans or [])[i][ent]
+    words = (b.src_words or [])[i]
+    return {
+        "id": b.sentences[i].id,
+        "sentence": b.start + i,
+        "entity": " ".join(words[span.start : span.end]),
+        "label": span.label,
+        "start": span.start,
+        "end": span.end,
+        "score": span.score,
+        "reason": why,
+        "source": " ".join(words),
+        "target": " ".join((b.tgt_words or [])[i]),
+    }
 
 
-def _check_identity(cfg: RunConfig) -> None:
-    path = cfg.out / "run.json"
-    ident = cfg.identity()
-    if path.is_file():
-        old = json.loads(path.read_text(encoding="utf-8"))
-        if old != ident:
-            diff = ", ".join(
-                f"{k}: {old.get(k)!r} -> {ident[k]!r}" for k in ident if old.get(k) != ident[k]
+class RunSink:
+    """Writes every unit of every language as its batches arrive (see the module docstring)."""
+
+    def __init__(
+        self,
+        cfg: RunConfig,
+        plan: Plan,
+        signatures: dict[str, Signature],
+        stack: ExitStack,
+    ) -> None:
+        self.cfg, self.plan, self.signatures, self.stack = cfg, plan, signatures, stack
+        self.units: dict[str, _Unit] = {}
+        self._lang_stack: ExitStack | None = None
+        self.results: list[UnitResult] = []
+
+    def start(self, lang: str) -> None:
+        self._lang_stack = self.stack.enter_context(ExitStack())
+        self.units = {
+            m.name: _Unit(self.cfg, lang, m, self.plan, self._lang_stack) for m in self.plan.methods
+        }
+        self.n = 0
+
+    def add(self, batch: Batch) -> None:
+        self.n += len(batch)
+        for unit in self.units.values():
+            unit.add(batch)
+
+    def add_seconds(self, lang: str, seconds: dict[str, float]) -> None:
+        for unit in self.units.values():
+            unit.add_seconds(seconds)
+
+    def finish(self, lang: str) -> None:
+        assert self._lang_stack is not None
+        self._lang_stack.close()  # predictions and lost files are now in place
+        for unit in self.units.values():
+            m = unit.method
+            scores = unit.counter.result()
+            result = UnitResult(
+                lang,
+                m.name,
+                "done",
+                scores=scores.to_dict(),
+                seconds={k: round(v, 4) for k, v in unit.seconds.items()},
+                n_sentences=self.n,
+                source_entities=unit.source_entities if m.is_projection else None,
+                lost=dict(sorted(unit.lost.items())) if m.is_projection else {},
+                signature=self.signatures[m.name],
             )
+            atomic_write_text(
+                unit_path(self.cfg.out, lang, m), json.dumps(asdict(result), indent=1)
+            )
+            self.results.append(result)
+            total = sum(result.seconds.values())
+            f1 = scores.overall.f1
+            _say(self.cfg, f"[{lang}] {m.name}: F1 {f1:.4f} ({total:.1f} s, {self.n} sentences)")
+
+
+def _check_run(cfg: RunConfig, signature: Signature) -> None:
+    """A new folder gets ``run.json``; an existing run must have the same signature."""
+    path = cfg.out / "run.json"
+    record = {"signature": signature, "signature_text": format_signature(signature)}
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8")).get("signature", {})
+        except ValueError:
+            old = {}
+        diff = differences(old, signature)
+        if diff:
             raise XlnerError(
-                f"{cfg.out} holds a run with another configuration ({diff}); "
+                f"{cfg.out} holds a run made with another configuration ({'; '.join(diff)}); "
                 "use a new --out folder to start a different run"
             )
     else:
-        atomic_write_text(path, json.dumps(ident, indent=1))
+        atomic_write_text(path, json.dumps(record, indent=1))
+
+
+def _done_unit(path: Path, signature: Signature) -> UnitResult:
+    unit = UnitResult.load(path)
+    diff = differences(unit.signature, signature)
+    if diff:
+        raise XlnerError(
+            f"{path} was computed with another configuration ({'; '.join(diff)}); "
+            "delete it to recompute it, or use a new --out folder"
+        )
+    return unit
 
 
 def run_experiment(cfg: RunConfig) -> list[UnitResult]:
     spec = get_dataset(cfg.dataset)
     langs = resolve_languages(spec, cfg.langs)
-    methods = [MethodSpec.parse(m, cfg.matching) for m in cfg.methods]
-    if len({m.name for m in methods}) != len(methods):
-        raise XlnerError("a method is listed twice in --methods")
-    cfg.out.mkdir(parents=True, exist_ok=True)
-    _check_identity(cfg)
+    methods = parse_methods(cfg.methods, cfg.matching)
+    check_writable(cfg.out, folder=True)
     stages = Stages(cfg.stages)
-    memo = StageMemo(cfg.out / "cache")
+    roles = [r for r in ROLE_ORDER if any(r in roles_of(m) for m in methods)]
+    stage_sigs = stages.signatures(roles)
+    base = base_signature(cfg.dataset, cfg.split, cfg.labels, cfg.limit, cfg.min_score)
+    sigs = {m.name: method_signature(base, stage_sigs, m) for m in methods}
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    _check_run(cfg, run_signature(base, stage_sigs, methods))
+
     results: list[UnitResult] = []
+    pending: dict[tuple[Method, ...], list[Source]] = {}
     for lang in langs:
-        gold: list[Sentence] | None = None
-        for method in methods:
-            done = _unit_path(cfg, lang, method.name)
+        todo: list[Method] = []
+        for m in methods:
+            done = unit_path(cfg.out, lang, m)
             if done.is_file():
-                results.append(UnitResult(**json.loads(done.read_text(encoding="utf-8"))))
-                _say(cfg, f"[{lang}] {method.name}: done earlier, skipped")
-                continue
+                results.append(_done_unit(done, sigs[m.name]))
+                _say(cfg, f"[{lang}] {m.name}: done earlier, skipped")
+            else:
+                todo.append(m)
+        if not todo:
+            continue
+        try:
+            read = dataset_reader(cfg.dataset, lang, cfg.split, cfg.data_dir)
+        except DatasetNotFoundError as e:
+            results += [UnitResult(lang, m.name, "missing", str(e)) for m in todo]
+            _say(cfg, f"[{lang}] data missing: {e}")
+            continue
+        runnable = []
+        for m in todo:
             try:
-                if gold is None:
-                    gold = load_dataset(cfg.dataset, lang, cfg.split, cfg.data_dir)
-                    if cfg.limit:
-                        gold = gold[: cfg.limit]
-                if method.kind != MODEL_TRANSFER:
-                    stages.translator.check_languages(lang, "en")
-                start = time.perf_counter()
-                unit = run_unit(cfg, stages, memo, lang, method, gold)
-                f1 = unit.scores["overall"]["f1"]
-                _say(
-                    cfg,
-                    f"[{lang}] {method.name}: F1 {f1:.4f} "
-                    f"({time.perf_counter() - start:.1f} s, {len(gold)} sentences)",
-                )
+                if m.is_projection:
+                    stages.translator.check_languages(lang, PIVOT)
+                runnable.append(m)
             except UnsupportedLanguageError as e:
-                unit = UnitResult(lang, method.name, "unsupported", str(e))
-                _say(cfg, f"[{lang}] {method.name}: unsupported: {e}")
-            except XlnerError as e:
-                if "not found; looked in" not in str(e):
-                    raise
-                unit = UnitResult(lang, method.name, "missing", str(e))
-                _say(cfg, f"[{lang}] {method.name}: data missing: {e}")
-            results.append(unit)
-    write_tables(cfg, langs, methods, results)
+                results.append(UnitResult(lang, m.name, "unsupported", str(e)))
+                _say(cfg, f"[{lang}] {m.name}: unsupported: {e}")
+        if runnable:
+            pending.setdefault(tuple(runnable), []).append(_source(cfg, lang, read))
+    memo = StageMemo(cfg.out / "cache")
+    ctx = Context(memo, cfg.min_score)
+    for group, sources in pending.items():
+        plan = Plan(group)
+        with ExitStack() as stack:
+            sink = RunSink(cfg, plan, sigs, stack)
+            execute(
+                sources,
+                plan,
+                stages,
+                ctx,
+                sink,
+                executor=cfg.executor,
+                chunk_size=cfg.chunk_size,
+                show_progress=cfg.show_progress,
+                ray_options=cfg.ray,
+            )
+        results += sink.results
+    from xlner.report import write_tables
+
+    write_tables(
+        cfg, langs, methods, results, format_signature(run_signature(base, stage_sigs, methods))
+    )
     return results
 
 
-# --------------------------------------------------------------------------- tables
+def _source(cfg: RunConfig, lang: str, read: Callable[[], Iterator[Sentence]]) -> Source:
+    def limited() -> Iterator[Sentence]:
+        return islice(read(), cfg.limit) if cfg.limit else read()
 
-
-def _fmt(x: float | None) -> str:
-    return "" if x is None else f"{100 * x:.1f}"
-
-
-def results_rows(
-    cfg: RunConfig,
-    langs: Sequence[str],
-    methods: Sequence[MethodSpec],
-    results: Sequence[UnitResult],
-) -> list[dict[str, Any]]:
-    by = {(r.lang, r.method): r for r in results}
-    rows = []
-    for lang in langs:
-        row: dict[str, Any] = {"lang": lang}
-        for m in methods:
-            r = by.get((lang, m.name))
-            row[m.name] = (
-                r.scores["overall"]["f1"] if r and r.status == "done" else (r.status if r else "")
-            )
-        rows.append(row)
-    avg: dict[str, Any] = {"lang": "avg"}
-    for m in methods:
-        vals = [row[m.name] for row in rows if isinstance(row[m.name], float)]
-        avg[m.name] = sum(vals) / len(vals) if vals else ""
-    rows.append(avg)
-    return rows
-
-
-def write_tables(
-    cfg: RunConfig,
-    langs: Sequence[str],
-    methods: Sequence[MethodSpec],
-    results: Sequence[UnitResult],
-) -> None:
-    rows = results_rows(cfg, langs, methods, results)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["lang", *[m.name for m in methods]])
-    for row in rows:
-        writer.writerow(
-            [
-                row["lang"],
-                *[
-                    f"{row[m.name]:.6f}" if isinstance(row[m.name], float) else row[m.name]
-                    for m in methods
-                ],
-            ]
-        )
-    atomic_write_text(cfg.out / "results.csv", buf.getvalue())
-    atomic_write_text(cfg.out / "results.md", results_markdown(cfg, langs, methods, results))
-    scores = {lang: {r.method: asdict(r) for r in results if r.lang == lang} for lang in langs}
-    atomic_write_text(cfg.out / "scores.json", json.dumps(scores, indent=1))
-
-
-def _stages_line(st: StageConfig) -> str:
-    layer = f" (layer {st.layer})" if st.layer is not None else ""
-    return (
-        f"Stages: translator `{st.translator}`, English tagger `{st.tagger}`, "
-        f"model-transfer tagger `{st.mt_tagger}`, candidate tagger "
-        f"`{st.candidate_tagger}`, aligner `{st.aligner}`{layer}."
-    )
-
-
-def results_markdown(
-    cfg: RunConfig,
-    langs: Sequence[str],
-    methods: Sequence[MethodSpec],
-    results: Sequence[UnitResult],
-) -> str:
-    """F1 x 100 per language and method, the paper's figure beside ours where it exists."""
-    ref = reference_table(cfg.dataset)
-    by = {(r.lang, r.method): r for r in results}
-    cols: list[tuple[str, MethodSpec, str | None]] = []
-    for m in methods:
-        cols.append((m.name, m, None))
-        col = m.paper_column(cfg.stages.aligner or "")
-        if col and ref:
-            cols.append((f"paper {col}", m, col))
-    header = ["lang", *[c[0] for c in cols]]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" + "---:|" * len(cols)]
-    sums: dict[str, list[float]] = {c[0]: [] for c in cols}
-    # the same average over only the languages the paper reports (a like-for-like comparison)
-    paper_langs = {lang for lang in langs if ref.get(lang)}
-    shared: dict[str, list[float]] = {c[0]: [] for c in cols}
-    for lang in langs:
-        cells = [lang]
-        for title, m, col in cols:
-            r = by.get((lang, m.name))
-            done = r is not None and r.status == "done"
-            if col is not None:
-                val = ref.get(lang, {}).get(col)
-                if val is not None and done:
-                    sums[title].append(val)
-                    shared[title].append(val)
-                cells.append(_fmt(val) if val is not None else "–")
-                continue
-            if r is None:
-                cells.append("")
-            elif done:
-                f1 = r.scores["overall"]["f1"]
-                sums[title].append(f1)
-                if lang in paper_langs:
-                    shared[title].append(f1)
-                cells.append(_fmt(f1))
-            else:
-                cells.append(r.status)
-        lines.append("| " + " | ".join(cells) + " |")
-
-    def avg_row(label: str, table: dict[str, list[float]]) -> str:
-        vals = (table[c[0]] for c in cols)
-        return (
-            f"| **{label}** | "
-            + " | ".join(f"**{_fmt(sum(v) / len(v))}**" if v else "" for v in vals)
-            + " |"
-        )
-
-    lines.append(avg_row("avg", sums))
-    if any(c[2] for c in cols):
-        n = len(
-            {
-                lang
-                for lang in paper_langs
-                if any(
-                    (r := by.get((lang, m.name))) is not None and r.status == "done"
-                    for m in methods
-                )
-            }
-        )
-        lines.append(avg_row(f"avg, {n} languages the paper reports", shared))
-    scored = ", ".join(cfg.labels) if cfg.labels else "all labels"
-    notes = [
-        "",
-        f"Entity-level F1 × 100 (seqeval, {scored}), {cfg.dataset} {cfg.split}"
-        + (f", first {cfg.limit} sentences per language" if cfg.limit else "")
-        + ".",
-        _stages_line(cfg.stages),
-    ]
-    if any(c[2] for c in cols):
-        notes.append(
-            f"'paper' columns: {CITATION} (released per-language results; averages "
-            "over the languages scored here)."
-        )
-    unsupported = [r for r in results if r.status in ("unsupported", "missing")]
-    for r in unsupported:
-        notes.append(f"- {r.lang} / {r.method}: {r.status}: {r.reason}")
-    return "\n".join(lines + notes) + "\n"
+    count = sum(1 for _ in limited()) if cfg.show_progress else None  # for the progress bar
+    return Source(lang, limited, count)

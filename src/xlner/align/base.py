@@ -21,7 +21,7 @@ class Aligner(Protocol):
     ) -> list[Alignment]: ...
 
 
-ALIGNERS: Registry[Aligner] = Registry("aligner")
+ALIGNERS: Registry[Aligner] = Registry("aligner", "xlner.aligners")
 ALIGNERS.register(
     "simalign",
     "xlner.align.simalign:SimAlignAligner",

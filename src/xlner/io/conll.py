@@ -5,40 +5,55 @@ column), and XTREME PAN-X ``lang:token<TAB>TAG`` (the ``lang:`` prefix is stripp
 the sentence language). Tab or space separators, ``-DOCSTART-`` lines skipped, UTF-8 with or
 without BOM, CRLF tolerated. Blank lines separate sentences.
 
-Write: ``token TAG`` per line, a blank line after each sentence.
+Write: ``token TAG`` per line, a blank line after each sentence; optionally a third column
+with the entity's confidence (``-`` outside entities), which the reader reads back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from xlner.data import Sentence, spans_to_tags, tags_to_spans
+from xlner.data import Sentence, Span, is_valid_tag, spans_to_tags, tags_to_spans
 from xlner.errors import DataFormatError
 from xlner.io.atomic import atomic_open
 
 _PANX_RE = re.compile(r"^([a-z]{2,3}):(.+)$")
 
 
-def read_lines(path: Path) -> list[str]:
-    """Lines of a UTF-8 file (BOM and CRLF tolerated); shared by every reader, with
-    :class:`DataFormatError` naming the file (and line, for bad UTF-8)."""
+def iter_lines(path: Path) -> Iterator[str]:
+    """Lines of a UTF-8 file, streamed (BOM and CRLF tolerated, no line ends), with
+    :class:`DataFormatError` naming the file (and the line, for bad UTF-8)."""
+    lineno = 0
     try:
-        raw = path.read_bytes()
+        with path.open("r", encoding="utf-8-sig", newline=None) as fh:
+            for line in fh:
+                lineno += 1
+                yield line.rstrip("\n")
     except FileNotFoundError:
         raise DataFormatError(path, None, "file not found") from None
     except IsADirectoryError:
         raise DataFormatError(path, None, "is a directory, expected a file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise DataFormatError(path, line, f"not valid UTF-8 ({e.reason})") from None
-    return text.splitlines()
+    except PermissionError:
+        raise DataFormatError(path, None, "permission denied") from None
+    except UnicodeDecodeError as e:  # the decoder reads ahead: find the line in the bytes
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8-sig")
+            at, why = lineno + 1, str(e.reason)
+        except UnicodeDecodeError as exact:
+            at, why = raw[: exact.start].count(b"\n") + 1, str(exact.reason)
+        raise DataFormatError(path, at, f"not valid UTF-8 ({why})") from None
 
 
-def _detect_panx(lines: list[str], sample: int = 50) -> str | None:
+def read_lines(path: Path) -> list[str]:
+    """All lines of a UTF-8 file (see :func:`iter_lines`)."""
+    return list(iter_lines(path))
+
+
+def _detect_panx(lines: Iterable[str], sample: int = 50) -> str | None:
     """The PAN-X language when the first ``sample`` token lines are tab-separated and all start
     with the same ``lang:`` prefix (XTREME's layout); else ``None``."""
     prefixes: set[str] = set()
@@ -59,82 +74,116 @@ def _detect_panx(lines: list[str], sample: int = 50) -> str | None:
     return prefixes.pop() if prefixes else None
 
 
+def _score(text: str) -> float | None:
+    """The value of a score column (``-`` for none); ``ValueError`` if it is not one."""
+    if text == "-":
+        return None
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(text)
+    return value
+
+
+def iter_conll(
+    path: str | Path, lang: str | None = None, id_prefix: str | None = None
+) -> Iterator[Sentence]:
+    """Stream a CoNLL column file as sentences with gold spans (see :func:`read_conll`)."""
+    path = Path(path)
+    panx = _detect_panx(iter_lines(path))
+    prefix = f"{id_prefix}-" if id_prefix else ""
+    n = 0
+    tokens: list[str] = []
+    tags: list[str] = []
+    scores: list[float | None] = []
+    for lineno, line in enumerate(iter_lines(path), start=1):
+        cols = line.split("\t") if "\t" in line else line.split()
+        cols = [c.strip() for c in cols]
+        if not cols or all(not c for c in cols) or cols[0] == "-DOCSTART-":
+            if tokens:
+                yield _sentence(tokens, tags, scores, panx or lang, f"{prefix}{n}")
+                n += 1
+                tokens, tags, scores = [], [], []
+            continue
+        if len(cols) < 2 or not cols[0] or not cols[-1]:
+            raise DataFormatError(
+                path, lineno, f"expected 'token TAG' (2 or more columns), got {line.strip()!r}"
+            )
+        token, tag, score = cols[0], cols[-1], None
+        if len(cols) >= 3 and not is_valid_tag(tag) and is_valid_tag(cols[-2]):
+            with contextlib.suppress(ValueError):  # a trailing confidence column: token TAG score
+                tag, score = cols[-2], _score(cols[-1])
+        if not is_valid_tag(tag):
+            hint = ""
+            if len(cols) > 2 or (tag[:1].isupper() and tag[1:2] != "-"):
+                hint = "; is this plain text? pass --input-format text"
+            raise DataFormatError(
+                path,
+                lineno,
+                f"unknown tag {tag!r}: expected O or B-/I-/E-/S- followed by a label{hint}",
+            )
+        if panx:
+            m = _PANX_RE.match(token)
+            if m and m.group(1) == panx:
+                token = m.group(2)
+        tokens.append(token)
+        tags.append(tag)
+        scores.append(score)
+    if tokens:
+        yield _sentence(tokens, tags, scores, panx or lang, f"{prefix}{n}")
+
+
+def _sentence(
+    tokens: list[str], tags: list[str], scores: list[float | None], lang: str | None, sid: str
+) -> Sentence:
+    spans = tags_to_spans(tags)
+    if any(x is not None for x in scores):
+        spans = [Span(s.start, s.end, s.label, scores[s.start]) for s in spans]
+    return Sentence(tokens, spans, lang, sid)
+
+
 def read_conll(
     path: str | Path, lang: str | None = None, id_prefix: str | None = None
 ) -> list[Sentence]:
     """Read a CoNLL column file into sentences with gold spans.
 
     Raises :class:`~xlner.errors.DataFormatError` naming the file and line for a line with a
-    single column, an unknown tag shape (``X-PER``) or bad UTF-8.
+    single column, an unknown tag shape (``X-PER``) or bad UTF-8. A trailing score column
+    (``token TAG 0.93``, as xlner writes with ``scores=True``) becomes the spans' scores.
     """
-    path = Path(path)
-    lines = read_lines(path)
-    panx = _detect_panx(lines)
-    prefix = f"{id_prefix}-" if id_prefix else ""
-    sentences: list[Sentence] = []
-    tokens: list[str] = []
-    tags: list[str] = []
-    first_line = 0
+    return list(iter_conll(path, lang, id_prefix))
 
-    def flush() -> None:
-        if tokens:
-            try:
-                spans = tags_to_spans(tags)
-            except ValueError as e:  # pragma: no cover - tags are validated per line
-                raise DataFormatError(path, first_line, str(e)) from None
-            sent_lang = panx or lang
-            sentences.append(Sentence(list(tokens), spans, sent_lang, f"{prefix}{len(sentences)}"))
-            tokens.clear()
-            tags.clear()
 
-    for lineno, line in enumerate(lines, start=1):
-        cols = line.split("\t") if "\t" in line else line.split()
-        cols = [c.strip() for c in cols]
-        if not cols or all(not c for c in cols):
-            flush()
-            continue
-        if cols[0] == "-DOCSTART-":
-            flush()
-            continue
-        if len(cols) < 2 or not cols[0] or not cols[-1]:
-            raise DataFormatError(
-                path, lineno, f"expected 'token TAG' (2 or more columns), got {line.strip()!r}"
+def conll_lines(sent: Sentence, sep: str = " ", scores: bool = False) -> list[str]:
+    """``token<sep>TAG`` lines of one sentence (``token TAG score`` with ``scores``)."""
+    for tok in sent.tokens:
+        if not tok or any(ch.isspace() for ch in tok):
+            raise ValueError(
+                f"sentence {sent.id}: token {tok!r} is empty or contains whitespace, "
+                "which CoNLL cannot represent (write JSONL instead)"
             )
-        token, tag = cols[0], cols[-1]
-        if tag != "O" and not re.match(r"^[BIES]-\S+$", tag):
-            raise DataFormatError(
-                path, lineno, f"unknown tag {tag!r}: expected O or B-/I-/E-/S- followed by a label"
-            )
-        if panx:
-            m = _PANX_RE.match(token)
-            if m and m.group(1) == panx:
-                token = m.group(2)
-        if not tokens:
-            first_line = lineno
-        tokens.append(token)
-        tags.append(tag)
-    flush()
-    return sentences
+    tags = spans_to_tags(sent.spans or [], len(sent.tokens))
+    if not scores:
+        return [f"{tok}{sep}{tag}" for tok, tag in zip(sent.tokens, tags)]
+    col = ["-"] * len(sent.tokens)
+    for s in sent.spans or []:
+        if s.score is not None:
+            col[s.start : s.end] = [f"{s.score:.4f}"] * len(s)
+    return [f"{tok}{sep}{tag}{sep}{c}" for tok, tag, c in zip(sent.tokens, tags, col)]
 
 
-def format_conll(sentences: Iterable[Sentence], sep: str = " ") -> str:
+def format_conll(sentences: Iterable[Sentence], sep: str = " ", scores: bool = False) -> str:
     """CoNLL text for ``sentences``: ``token<sep>TAG`` lines, a blank line after each sentence."""
     out: list[str] = []
-    for i, sent in enumerate(sentences):
-        for tok in sent.tokens:
-            if not tok or any(ch.isspace() for ch in tok):
-                raise ValueError(
-                    f"sentence {sent.id or i}: token {tok!r} is empty or contains whitespace, "
-                    "which CoNLL cannot represent (write JSONL instead)"
-                )
-        tags = spans_to_tags(sent.spans or [], len(sent.tokens))
-        out.extend(f"{tok}{sep}{tag}" for tok, tag in zip(sent.tokens, tags))
+    for sent in sentences:
+        out.extend(conll_lines(sent, sep, scores))
         out.append("")
     return "\n".join(out) + ("\n" if out else "")
 
 
-def write_conll(sentences: Iterable[Sentence], path: str | Path, sep: str = " ") -> None:
-    """Write sentences atomically as ``token TAG`` lines."""
-    text = format_conll(sentences, sep)
+def write_conll(
+    sentences: Iterable[Sentence], path: str | Path, sep: str = " ", scores: bool = False
+) -> None:
+    """Write sentences atomically as ``token TAG`` lines (``token TAG score`` with ``scores``)."""
+    text = format_conll(sentences, sep, scores)
     with atomic_open(path) as fh:
         fh.write(text)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from xlner.data import Sentence, Span
 from xlner.errors import DataFormatError
 from xlner.io.atomic import atomic_open
-from xlner.io.conll import read_lines
+from xlner.io.conll import iter_lines
 
 
 def _parse_span(obj: Any, n_tokens: int) -> Span:
@@ -56,6 +56,8 @@ def sentence_from_dict(obj: Any) -> Sentence:
 
 
 def sentence_to_dict(sent: Sentence) -> dict[str, Any]:
+    """The JSONL object of a sentence; with the text it was read from (plain-text input) also
+    ``text`` and each span's ``char_start``/``char_end`` and ``text``."""
     spans = None
     if sent.spans is not None:
         spans = []
@@ -63,28 +65,41 @@ def sentence_to_dict(sent: Sentence) -> dict[str, Any]:
             d: dict[str, Any] = {"start": s.start, "end": s.end, "label": s.label}
             if s.score is not None:
                 d["score"] = round(float(s.score), 6)
+            if sent.text is not None and sent.offsets is not None:
+                a, b = sent.offsets[s.start][0], sent.offsets[s.end - 1][1]
+                d.update(char_start=a, char_end=b, text=sent.text[a:b])
             spans.append(d)
-    return {"id": sent.id, "lang": sent.lang, "tokens": sent.tokens, "spans": spans}
+    out: dict[str, Any] = {"id": sent.id, "lang": sent.lang, "tokens": sent.tokens, "spans": spans}
+    if sent.text is not None:
+        out["text"] = sent.text
+    return out
 
 
-def read_jsonl(path: str | Path) -> list[Sentence]:
-    """Read JSONL sentences; a malformed line raises ``DataFormatError`` naming file and line."""
+def iter_jsonl(path: str | Path) -> Iterator[Sentence]:
+    """Stream JSONL sentences; a malformed line raises ``DataFormatError`` naming file and line."""
     path = Path(path)
-    out = []
-    for lineno, line in enumerate(read_lines(path), start=1):
+    for lineno, line in enumerate(iter_lines(path), start=1):
         if not line.strip():
             continue
         try:
-            out.append(sentence_from_dict(json.loads(line)))
+            yield sentence_from_dict(json.loads(line))
         except json.JSONDecodeError as e:
             raise DataFormatError(path, lineno, f"invalid JSON ({e.msg})") from None
         except ValueError as e:
             raise DataFormatError(path, lineno, str(e)) from None
-    return out
+
+
+def read_jsonl(path: str | Path) -> list[Sentence]:
+    """Read JSONL sentences (see :func:`iter_jsonl`)."""
+    return list(iter_jsonl(path))
+
+
+def jsonl_line(sent: Sentence) -> str:
+    return json.dumps(sentence_to_dict(sent), ensure_ascii=False)
 
 
 def format_jsonl(sentences: Iterable[Sentence]) -> str:
-    return "".join(json.dumps(sentence_to_dict(s), ensure_ascii=False) + "\n" for s in sentences)
+    return "".join(jsonl_line(s) + "\n" for s in sentences)
 
 
 def write_jsonl(sentences: Iterable[Sentence], path: str | Path) -> None:

@@ -276,12 +276,20 @@ def default_e5_dir() -> Path:
     return cache_dir() / "models" / "e5-small"
 
 
-def ensure_e5_small(out_dir: str | Path | None = None) -> Path:
-    """The converted e5-small directory, converting on first use."""
+def ensure_e5_small(
+    out_dir: str | Path | None = None, force: bool = False, dtype: str = "float32"
+) -> Path:
+    """The converted e5-small directory, converting on first use (or with ``force``)."""
     out = Path(out_dir) if out_dir else default_e5_dir()
-    if not (out / DONE_FILE).is_file():
-        convert_e5(out)
+    if force or not (out / DONE_FILE).is_file():
+        convert_e5(out, dtype=dtype)
     return out
+
+
+def build_info(out: Path) -> dict[str, Any]:
+    """What the conversion recorded (source, header, seconds)."""
+    info: dict[str, Any] = json.loads((out / DONE_FILE).read_text(encoding="utf-8"))
+    return info
 
 
 def e5_embed(

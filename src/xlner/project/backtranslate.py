@@ -11,29 +11,29 @@
    projector.
 
 The pure steps are :func:`mark_entities`, :func:`parse_marked` and :func:`assign_labels`;
-:func:`backtranslate_project` runs the whole refinement with Translator/Aligner objects.
+:func:`backtranslate` (steps 1-2, with a Translator) and :func:`project_backtranslation` (step 3)
+are the two halves the pipeline calls around the alignment of step 3.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from xlner.batch import Backtranslation
 from xlner.data import Alignment, Span
+from xlner.languages import PIVOT
+from xlner.project.base import Projection, Projector, project_batch, unmatched
 from xlner.text import detokenize, split_words
-from xlner.timing import Timer
 
 if TYPE_CHECKING:
-    from xlner.align.base import Aligner
-    from xlner.project.base import Projector
     from xlner.translate.base import Translator
 
 OPEN, CLOSE = "[", "]"
 
 
-def mark_entities(words: Sequence[str], spans: Sequence[Span], lang: str = "en") -> str:
+def mark_entities(words: Sequence[str], spans: Sequence[Span], lang: str = PIVOT) -> str:
     """Detokenised text with every span wrapped in ``[ ]``."""
     starts = {s.start for s in spans}
     ends = {s.end for s in spans}
@@ -91,42 +91,24 @@ def assign_labels(
     return out
 
 
-@dataclass
-class BacktranslationResult:
-    spans: list[list[Span]]  # projected onto the original target tokens
-    backtranslations: list[list[str]]  # marker-free back-translated words
-    bt_spans: list[list[Span]]  # labelled segments in the back-translation
-    lost_entities: int  # source entities whose markers did not survive or match
-    alignments: list[Alignment] = field(default_factory=list)  # back-translation -> target
-
-
-def backtranslate_project(
+def backtranslate(
     src_words: Sequence[Sequence[str]],
     src_spans: Sequence[Sequence[Span]],
-    tgt_tokens: Sequence[Sequence[str]],
     translator: Translator,
-    aligner: Aligner,
-    projector: Projector,
     tgt_lang: str,
-    src_lang: str = "en",
+    src_lang: str = PIVOT,
     threshold: float = 0.5,
-    candidates: Sequence[Sequence[Span]] | None = None,
-    timer: Timer | None = None,
-) -> BacktranslationResult:
-    """Refine projection of ``src_spans`` onto ``tgt_tokens`` through a marked
-    back-translation into ``tgt_lang`` (see the module docstring). ``timer`` gets the
-    sub-stages ``bt_translate``, ``bt_align`` and ``bt_project``."""
-    timer = timer or Timer()
+) -> Backtranslation:
+    """Steps 1-2 of the module docstring: translate the marked sentences and each entity
+    alone, and label the bracketed segments. A segment's score is its similarity to the
+    entity's translation times the entity's own confidence."""
     marked = [mark_entities(w, s, src_lang) for w, s in zip(src_words, src_spans)]
     ent_texts = [
         detokenize(w[s.start : s.end], src_lang) for w, ss in zip(src_words, src_spans) for s in ss
     ]
-    with timer.stage("bt_translate"):
-        translated = translator.translate(marked + ent_texts, src_lang, tgt_lang)
+    translated = translator.translate(marked + ent_texts, src_lang, tgt_lang)
     bt_marked, ent_trans = translated[: len(marked)], translated[len(marked) :]
-    bt_words: list[list[str]] = []
-    bt_spans: list[list[Span]] = []
-    lost = 0
+    out = Backtranslation([], [], [], [])
     offset = 0
     for text, ss in zip(bt_marked, src_spans):
         words, segments = parse_marked(text, tgt_lang)
@@ -134,19 +116,48 @@ def backtranslate_project(
         offset += len(ss)
         seg_texts = [detokenize(words[a:b], tgt_lang) for a, b in segments]
         picks = assign_labels(seg_texts, trans, [s.label for s in ss], threshold)
-        spans = []
+        spans: list[Span] = []
+        sources: list[int] = []
         for (a, b), pick in zip(segments, picks):
-            if pick is not None and not any(a < s.end and s.start < b for s in spans):
-                spans.append(Span(a, b, ss[pick[0]].label, pick[1]))
-        lost += max(0, len(ss) - len({p[0] for p in picks if p is not None}))
-        bt_words.append(words)
-        bt_spans.append(sorted(spans))
-    with timer.stage("bt_align"):
-        alignments = aligner.align(bt_words, [list(t) for t in tgt_tokens])
-    cands = candidates if candidates is not None else [None] * len(bt_words)
-    with timer.stage("bt_project"):
-        projected = [
-            projector.project(s, a, len(w), t, c)
-            for s, a, w, t, c in zip(bt_spans, alignments, bt_words, tgt_tokens, cands)
-        ]
-    return BacktranslationResult(projected, bt_words, bt_spans, lost, alignments)
+            if pick is None or any(a < s.end and s.start < b for s in spans):
+                continue
+            conf = 1.0 if ss[pick[0]].score is None else float(ss[pick[0]].score or 0.0)
+            spans.append(Span(a, b, ss[pick[0]].label, pick[1] * conf))
+            sources.append(pick[0])
+        order = sorted(range(len(spans)), key=lambda i: spans[i])
+        out.words.append(words)
+        out.spans.append([spans[i] for i in order])
+        out.sources.append([sources[i] for i in order])
+        out.lost.append(unmatched(len(ss), sources, "marker_lost"))
+    return out
+
+
+def project_backtranslation(
+    projector: Projector,
+    bt: Backtranslation,
+    tgt_tokens: Sequence[Sequence[str]],
+    alignments: Sequence[Alignment],
+    candidates: Sequence[Sequence[Span]] | None = None,
+    min_score: float = 0.0,
+) -> list[Projection]:
+    """Step 3: project the labelled segments onto the original target tokens through the
+    alignment of back-translation and target. Spans and lost entities are reported against
+    the ORIGINAL source entities (a segment stands for the entity it was matched to)."""
+    projected = project_batch(
+        projector,
+        bt.spans,
+        alignments,
+        [len(w) for w in bt.words],
+        tgt_tokens,
+        candidates,
+        min_score,
+    )
+    out = []
+    for proj, sources, lost in zip(projected, bt.sources, bt.lost):
+        kept = [sources[i] for i in proj.sources]
+        merged = dict(lost)
+        for seg, why in proj.lost.items():
+            if sources[seg] not in kept:  # an entity with another, projected segment is not lost
+                merged.setdefault(sources[seg], why)
+        out.append(Projection(proj.spans, kept, merged))
+    return out

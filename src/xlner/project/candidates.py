@@ -22,6 +22,7 @@ import numpy as np
 
 from xlner.data import Alignment, Span
 from xlner.errors import XlnerError
+from xlner.project.base import LostReason, Projection, unmatched
 from xlner.project.matching import exact_match, greedy_match
 from xlner.project.scores import dice_from_prefix, link_prefix
 
@@ -106,23 +107,40 @@ class CandidateProjector:
         src_len: int,
         tgt_tokens: Sequence[str],
         candidates: Sequence[Span] | None = None,
-    ) -> list[Span]:
+    ) -> Projection:
+        k = len(src_spans)
         if not src_spans or not tgt_tokens:
-            return []
+            return Projection(lost=unmatched(k, [], "no_link"))
         ent_starts = np.array([s.start for s in src_spans])
         ent_ends = np.array([s.end for s in src_spans])
         prefix = link_prefix(alignment, ent_starts, ent_ends, len(tgt_tokens))  # computed once
+        linked = prefix[:, -1] > 0
         starts, ends, mask = self.candidate_spans(prefix, tgt_tokens, candidates)
-        if len(starts) == 0:
-            return []
-        scores = dice_from_prefix(prefix, ent_ends - ent_starts, starts, ends)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
+        if len(starts):
+            scores = dice_from_prefix(prefix, ent_ends - ent_starts, starts, ends)
+            if mask is not None:
+                scores = np.where(mask, scores, 0.0)
+        else:
+            scores = np.zeros((k, 0))
         match = greedy_match if self.matching == "greedy" else exact_match
-        chosen = match(scores, starts, ends, self.min_score)
-        return sorted(
-            Span(int(starts[q]), int(ends[q]), src_spans[p].label, score) for p, q, score in chosen
-        )
+        chosen = match(scores, starts, ends, self.min_score) if len(starts) else []
+        spans = [  # the confidence evidence: Dice capped at 1 (several links per word count)
+            Span(int(starts[q]), int(ends[q]), src_spans[p].label, min(1.0, sc))
+            for p, q, sc in chosen
+        ]
+        sources = [p for p, _, _ in chosen]
+        best = scores.max(axis=1) if scores.shape[1] else np.zeros(k)
+        lost: dict[int, LostReason] = {}
+        for p in unmatched(k, sources, "conflict"):
+            if not linked[p]:
+                lost[p] = "no_link"
+            elif best[p] <= 0:
+                lost[p] = "no_candidate"
+            elif best[p] <= self.min_score:
+                lost[p] = "below_threshold"
+            else:
+                lost[p] = "conflict"
+        return Projection(spans, sources, lost)
 
 
 def _make(candidates: str, model: str | None, options: dict) -> CandidateProjector:

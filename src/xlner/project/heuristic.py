@@ -26,6 +26,7 @@ import numpy as np
 
 from xlner.data import Alignment, Span, tags_to_spans
 from xlner.errors import XlnerError
+from xlner.project.base import LostReason, Projection, unmatched
 from xlner.project.scores import dice_scores
 
 
@@ -63,17 +64,19 @@ class HeuristicProjector:
 
     def runs(
         self, span: Span, matrix: np.ndarray, punct: np.ndarray | None = None
-    ) -> list[tuple[int, int]]:
-        """The kept target runs of one source entity."""
+    ) -> tuple[list[tuple[int, int]], LostReason | None]:
+        """The kept target runs of one source entity, and why there are none when empty."""
         aligned = matrix[span.start : span.end].any(axis=0)
         if punct is not None:
             aligned &= ~punct
         runs = aligned_runs(np.flatnonzero(aligned), self.merge_distance)
+        if not runs:
+            return [], "no_link"
         n = len(span)
         runs = [r for r in runs if (r[1] - r[0]) / n > self.length_ratio]
         if self.top_k is not None:
             runs = sorted(runs, key=lambda r: (r[0] - r[1], r[0]))[: self.top_k]
-        return sorted(runs)
+        return sorted(runs), (None if runs else "ratio_filter")
 
     def project(
         self,
@@ -82,49 +85,68 @@ class HeuristicProjector:
         src_len: int,
         tgt_tokens: Sequence[str],
         candidates: Sequence[Span] | None = None,
-    ) -> list[Span]:
+    ) -> Projection:
         tgt_len = len(tgt_tokens)
         if not src_spans or tgt_len == 0:
-            return []
+            return Projection(lost=unmatched(len(src_spans), [], "no_link"))
         matrix = alignment.to_matrix(src_len, tgt_len)
         punct = np.array([is_punct(t) for t in tgt_tokens]) if self.drop_punct else None
+        lost: dict[int, LostReason] = {}
+        runs: list[list[tuple[int, int]]] = []
+        for idx, span in enumerate(src_spans):
+            kept, why = self.runs(span, matrix, punct)
+            runs.append(kept)
+            if why is not None:
+                lost[idx] = why
         if self.collision == "overwrite":
             labels = ["O"] * tgt_len
             owner = np.full(tgt_len, -1)
             for idx, span in enumerate(src_spans):
-                for a, b in self.runs(span, matrix, punct):
+                for a, b in runs[idx]:
                     labels[a:b] = [f"B-{span.label}"] + [f"I-{span.label}"] * (b - a - 1)
                     owner[a:b] = idx
             spans = tags_to_spans(labels)
-            sources = [src_spans[owner[s.start]] for s in spans]
+            sources = [int(owner[s.start]) for s in spans]
         else:
-            chosen: list[tuple[Span, Span]] = []  # (projected, source)
-            for span in src_spans:
-                for a, b in self.runs(span, matrix, punct):
+            chosen: list[tuple[Span, int]] = []  # (projected, source index)
+            for idx, span in enumerate(src_spans):
+                for a, b in runs[idx]:
                     new = Span(a, b, span.label)
                     clashes = [c for c in chosen if c[0].overlaps(new)]
                     if all(len(new) > len(c[0]) for c in clashes):
-                        chosen = [c for c in chosen if c not in clashes] + [(new, span)]
-            chosen.sort()
+                        chosen = [c for c in chosen if c not in clashes] + [(new, idx)]
             spans = [c[0] for c in chosen]
             sources = [c[1] for c in chosen]
-        return _with_scores(spans, sources, alignment, tgt_len)
+        conflicts = unmatched(len(src_spans), sources, "conflict")
+        lost.update({i: why for i, why in conflicts.items() if i not in lost})
+        return Projection(
+            _with_scores(spans, sources, src_spans, alignment, tgt_len), sources, lost
+        )
 
 
 def _with_scores(
-    spans: list[Span], sources: list[Span], alignment: Alignment, tgt_len: int
+    spans: list[Span],
+    sources: list[int],
+    src_spans: Sequence[Span],
+    alignment: Alignment,
+    tgt_len: int,
 ) -> list[Span]:
+    """Each span scored by the Dice score of its source entity and itself, capped at 1 (a
+    word with several links can count more links than words)."""
     if not spans:
         return []
+    src = [src_spans[i] for i in sources]
     scores = dice_scores(
         alignment,
-        np.array([s.start for s in sources]),
-        np.array([s.end for s in sources]),
+        np.array([s.start for s in src]),
+        np.array([s.end for s in src]),
         np.array([s.start for s in spans]),
         np.array([s.end for s in spans]),
         tgt_len,
     )
-    return [Span(s.start, s.end, s.label, float(scores[i, i])) for i, s in enumerate(spans)]
+    return [
+        Span(s.start, s.end, s.label, min(1.0, float(scores[i, i]))) for i, s in enumerate(spans)
+    ]
 
 
 def make_heuristic(model: str | None = None, **options: object) -> HeuristicProjector:

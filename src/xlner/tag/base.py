@@ -58,7 +58,7 @@ def as_tag(label: str) -> str:
     return "O" if label.upper() in ("O", "OUTSIDE") else f"I-{label}"
 
 
-TAGGERS: Registry[Tagger] = Registry("tagger")
+TAGGERS: Registry[Tagger] = Registry("tagger", "xlner.taggers")
 TAGGERS.register(
     "hf", "xlner.tag.hf:HFTagger", help="Hugging Face token classification (hub name or path)"
 )

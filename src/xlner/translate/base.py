@@ -25,7 +25,7 @@ class Translator(Protocol):
     def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]: ...
 
 
-TRANSLATORS: Registry[Translator] = Registry("translator")
+TRANSLATORS: Registry[Translator] = Registry("translator", "xlner.translators")
 TRANSLATORS.register(
     "hf",
     "xlner.translate.hf:HFTranslator",

@@ -12,14 +12,24 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+from xlner.errors import XlnerError
 from xlner.translate.base import Translator
 
 
 class TranslationCache:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60)
+    """``path=None`` keeps the cache in memory (for the length of one process)."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = None if path is None else Path(path)
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise XlnerError(f"cannot create the translation cache {self.path}: {e}") from None
+        try:
+            self._db = sqlite3.connect(":memory:" if self.path is None else self.path, timeout=60)
+        except sqlite3.OperationalError as e:
+            raise XlnerError(f"cannot open the translation cache {self.path}: {e}") from None
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
@@ -66,6 +76,13 @@ class CachedTranslator:
     @property
     def signature(self) -> str:
         return self.inner.signature
+
+    @classmethod
+    def wrap(cls, translator: Translator) -> CachedTranslator:
+        """``translator`` itself when already cached, else behind an in-memory cache."""
+        if isinstance(translator, CachedTranslator):
+            return translator
+        return cls(translator, TranslationCache(None))
 
     def check_languages(self, src_lang: str, tgt_lang: str) -> None:
         self.inner.check_languages(src_lang, tgt_lang)

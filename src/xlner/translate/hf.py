@@ -110,7 +110,7 @@ class HFTranslator:
         banned = sorted(set(tok.all_special_ids))
         size = len(tok)
 
-        class Mask(transformers.LogitsProcessor):  # type: ignore[misc]
+        class Mask(transformers.LogitsProcessor):  # type: ignore[name-defined]
             def __call__(self, input_ids: Any, scores: Any) -> Any:
                 scores[:, size:] = -torch.inf
                 scores[:, banned] = -torch.inf

@@ -1,0 +1,132 @@
+"""Corpus-level alignment: aligners that learn from every sentence they are given (eflomal).
+
+Such an aligner must see a language's whole corpus at once, or its links would change with the
+chunk size. The pipeline streams the corpus to it instead of holding it: the sentence pairs are
+written to two text files as the chunks are translated (:class:`CorpusWriter`), the aligner reads
+the files and writes one line of links per pair, and the chunks read their links back by
+position (:class:`LinksFile`, a byte-offset index beside the links). Memory stays bounded by
+the chunk; only the aligner's own process sees the whole corpus.
+
+The finished links are kept under the run's cache, keyed by the aligner's signature and a hash
+of the corpus, so a resumed run does not align again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Protocol, runtime_checkable
+
+import numpy as np
+
+from xlner.data import Alignment
+from xlner.io.atomic import atomic_open
+
+
+def corpus_line(words: Sequence[str]) -> str:
+    """One sentence as a line of space-separated words (whitespace inside a word becomes ``_``,
+    an empty word or sentence ``_``), so word i of the line is word i of the sentence."""
+    return " ".join("_".join(w.split()) or "_" for w in words) or "_"
+
+
+@runtime_checkable
+class CorpusAligner(Protocol):
+    """An aligner that aligns a whole corpus from files (see the module docstring)."""
+
+    corpus_level: bool  # True
+
+    @property
+    def signature(self) -> str: ...
+
+    def align_files(self, src: Path, tgt: Path, out: Path) -> None:
+        """Align line i of ``src`` with line i of ``tgt`` (lines from :func:`corpus_line`) and
+        write line i of ``out`` as Pharaoh links ``"0-0 1-2"``."""
+        ...
+
+
+def is_corpus_level(aligner: object) -> bool:
+    return bool(getattr(aligner, "corpus_level", False))
+
+
+class CorpusWriter:
+    """Collects sentence pairs into ``src.txt`` / ``tgt.txt`` in ``folder`` while hashing them."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.src_path, self.tgt_path = folder / "src.txt", folder / "tgt.txt"
+        self._src: IO[str] = self.src_path.open("w", encoding="utf-8")
+        self._tgt: IO[str] = self.tgt_path.open("w", encoding="utf-8")
+        self._hash = hashlib.sha256()
+        self.n = 0
+
+    def add(self, src: Iterable[Sequence[str]], tgt: Iterable[Sequence[str]]) -> None:
+        for s, t in zip(src, tgt, strict=True):
+            a, b = corpus_line(s), corpus_line(t)
+            self._src.write(a + "\n")
+            self._tgt.write(b + "\n")
+            self._hash.update(f"{a}\x1f{b}\x1e".encode())
+            self.n += 1
+
+    def close(self) -> str:
+        """Close the files; the corpus hash."""
+        self._src.close()
+        self._tgt.close()
+        return self._hash.hexdigest()[:24]
+
+
+class LinksFile:
+    """Random access to the lines of a links file through ``<path>.idx.npy`` (byte offsets)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.offsets = np.load(index_path(self.path), allow_pickle=False)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def read(self, start: int, n: int) -> list[Alignment]:
+        if start < 0 or start + n > len(self):
+            raise IndexError(f"{self.path}: lines {start}..{start + n} of {len(self)}")
+        with self.path.open("rb") as fh:
+            fh.seek(int(self.offsets[start]))
+            data = fh.read(int(self.offsets[start + n] - self.offsets[start]))
+        lines = data.decode("utf-8").split("\n")[:n]
+        return [Alignment.from_pharaoh(line) for line in lines]
+
+
+def index_path(links: Path) -> Path:
+    return links.with_name(links.name + ".idx.npy")
+
+
+def write_index(links: Path) -> int:
+    """Write the byte-offset index of ``links`` (streaming); the number of lines."""
+    offsets = [0]
+    with links.open("rb") as fh:
+        for line in fh:
+            offsets.append(offsets[-1] + len(line))
+    with atomic_open(index_path(links), "wb") as out:
+        np.save(out, np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+    return len(offsets) - 1
+
+
+def align_corpus(aligner: CorpusAligner, writer: CorpusWriter, cache: Path) -> Path:
+    """Align the pairs collected by ``writer`` (closed here) unless the same corpus was
+    aligned before with the same aligner; the path of the links file (with its index)."""
+    from xlner.memo import fingerprint
+
+    corpus = writer.close()
+    key = fingerprint(aligner.signature, corpus, writer.n)
+    links = cache / f"{key}.links"
+    if links.is_file() and index_path(links).is_file():
+        return links
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cache / f".{key}.{os.getpid()}.tmp"
+    aligner.align_files(writer.src_path, writer.tgt_path, tmp)
+    n = write_index(tmp)
+    if n != writer.n:
+        raise RuntimeError(f"{aligner.signature} wrote {n} lines of links for {writer.n} pairs")
+    os.replace(index_path(tmp), index_path(links))
+    os.replace(tmp, links)  # last: the links file marks the entry complete
+    return links

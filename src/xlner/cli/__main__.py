@@ -1,0 +1,5 @@
+import sys
+
+from xlner.cli import main
+
+sys.exit(main())

