@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,19 @@ def _data_dir() -> Path | None:
 
 
 DATA_DIR = _data_dir()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test writes to a temporary XLNER_CACHE, never to the user's ~/.cache/xlner."""
+    path = tmp_path_factory.mktemp("xlner-cache")
+    old = os.environ.get("XLNER_CACHE")
+    os.environ["XLNER_CACHE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("XLNER_CACHE", None)
+    else:
+        os.environ["XLNER_CACHE"] = old
 
 
 @pytest.fixture(scope="session")

@@ -123,6 +123,7 @@ class Batch:
     start: int  # index of the first sentence in its language's corpus
     sentences: list[Sentence]
     direction: Direction = "test"
+    source: int = 0  # index of its corpus among the run's sources (languages)
     translations: list[str] | None = None  # raw MT output
     src_words: list[list[str]] | None = None
     src_spans: list[list[Span]] | None = None
@@ -173,6 +174,7 @@ class Batch:
             start=d["start"],
             sentences=sentences_from_json(d["sentences"]),
             direction=d["direction"],
+            source=d.get("source", 0),
             translations=d.get("translations"),
             src_words=d.get("src_words"),
             src_spans=opt("src_spans", spans_from_json),

@@ -6,9 +6,9 @@ backend, named by its role, and fills some fields of the batch. Every executor â
 
 translate-test (and model transfer) on target-language sentences::
 
-    tag_target      mt tagger   target words -> tgt_tags            (model transfer's output)
     translate       translator  target text -> English words         (src_words)
     tag_source      tagger      English words -> English entities    (src_spans)
+    tag_target      mt tagger   target words -> tgt_tags            (model transfer's output)
     tag_candidates  tagger      target words -> NER candidates       (ner only)
     bt_translate    translator  marked English -> labelled segments  (+bt only)
     align           aligner     English words <-> target words
@@ -74,11 +74,11 @@ class CorpusLinks:
 @dataclass
 class Context:
     """What every step needs besides its backend: the memo, the confidence threshold, and the
-    corpus alignments of a corpus-level aligner (keyed by ``(stage, lang)``)."""
+    corpus alignments of a corpus-level aligner (keyed by ``(stage, source index)``)."""
 
     memo: StageMemo | None = None
     min_score: float = 0.0
-    corpus: dict[tuple[str, str], str] = field(default_factory=dict)  # -> links file path
+    corpus: dict[tuple[str, int], str] = field(default_factory=dict)  # -> links file path
 
     @contextmanager
     def timed(self, batch: Batch, stage: str) -> Iterator[None]:
@@ -114,7 +114,7 @@ class Context:
         src: Sequence[Sequence[str]],
         tgt: Sequence[Sequence[str]],
     ) -> list[Alignment]:
-        path = self.corpus.get((stage, batch.lang))
+        path = self.corpus.get((stage, batch.source))
         if path is not None:  # aligned with the whole corpus beforehand
             with self.timed(batch, stage):
                 return CorpusLinks(path).read(batch.start, len(batch))
@@ -237,14 +237,14 @@ class Plan:
     def steps(self) -> list[Step]:
         proj = [m for m in self.methods if m.is_projection]
         steps: list[Step] = []
+        # ordered so that steps of one kind of backend are adjacent (one Ray pool each)
         if self.direction == "train":
             steps.append(Step("translate", "translator", translate_from_pivot))
-        else:
-            if any(m.kind == MODEL_TRANSFER for m in self.methods):
-                steps.append(Step("tag_target", "mt_tagger", tag_target))
-            if proj:
-                steps.append(Step("translate", "translator", translate_to_pivot))
-                steps.append(Step("tag_source", "source_tagger", tag_source))
+        elif proj:
+            steps.append(Step("translate", "translator", translate_to_pivot))
+            steps.append(Step("tag_source", "source_tagger", tag_source))
+        if any(m.kind == MODEL_TRANSFER for m in self.methods):
+            steps.append(Step("tag_target", "mt_tagger", tag_target))
         if any(m.needs_candidates for m in proj):
             steps.append(Step("tag_candidates", "candidate_tagger", tag_candidates))
         if any(m.backtranslate for m in proj):

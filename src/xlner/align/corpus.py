@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
 
@@ -50,6 +51,16 @@ def is_corpus_level(aligner: object) -> bool:
     return bool(getattr(aligner, "corpus_level", False))
 
 
+@dataclass(frozen=True)
+class CorpusFiles:
+    """A finished corpus: two line-aligned files, their number of lines and content hash."""
+
+    src_path: Path
+    tgt_path: Path
+    n: int
+    digest: str
+
+
 class CorpusWriter:
     """Collects sentence pairs into ``src.txt`` / ``tgt.txt`` in ``folder`` while hashing them."""
 
@@ -69,11 +80,11 @@ class CorpusWriter:
             self._hash.update(f"{a}\x1f{b}\x1e".encode())
             self.n += 1
 
-    def close(self) -> str:
-        """Close the files; the corpus hash."""
+    def close(self) -> CorpusFiles:
+        """Close the files."""
         self._src.close()
         self._tgt.close()
-        return self._hash.hexdigest()[:24]
+        return CorpusFiles(self.src_path, self.tgt_path, self.n, self._hash.hexdigest()[:24])
 
 
 class LinksFile:
@@ -111,22 +122,21 @@ def write_index(links: Path) -> int:
     return len(offsets) - 1
 
 
-def align_corpus(aligner: CorpusAligner, writer: CorpusWriter, cache: Path) -> Path:
-    """Align the pairs collected by ``writer`` (closed here) unless the same corpus was
-    aligned before with the same aligner; the path of the links file (with its index)."""
+def align_corpus(aligner: CorpusAligner, corpus: CorpusFiles, cache: Path) -> Path:
+    """Align a finished corpus unless the same corpus was aligned before with the same
+    aligner; the path of the links file (with its index)."""
     from xlner.memo import fingerprint
 
-    corpus = writer.close()
-    key = fingerprint(aligner.signature, corpus, writer.n)
+    key = fingerprint(aligner.signature, corpus.digest, corpus.n)
     links = cache / f"{key}.links"
     if links.is_file() and index_path(links).is_file():
         return links
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f".{key}.{os.getpid()}.tmp"
-    aligner.align_files(writer.src_path, writer.tgt_path, tmp)
+    aligner.align_files(corpus.src_path, corpus.tgt_path, tmp)
     n = write_index(tmp)
-    if n != writer.n:
-        raise RuntimeError(f"{aligner.signature} wrote {n} lines of links for {writer.n} pairs")
+    if n != corpus.n:
+        raise RuntimeError(f"{aligner.signature} wrote {n} lines of links for {corpus.n} pairs")
     os.replace(index_path(tmp), index_path(links))
     os.replace(tmp, links)  # last: the links file marks the entry complete
     return links

@@ -130,9 +130,10 @@ def executor_options(sp: argparse.ArgumentParser) -> None:
     g = sp.add_argument_group("execution")
     g.add_argument(
         "--executor",
-        choices=("local",),
+        choices=("local", "ray"),
         default="local",
-        help="local: in this process",
+        help="local: in this process; ray: stage actor pools on a Ray cluster (pip install "
+        "'xlner[ray]'; a local instance unless --address)",
     )
     g.add_argument("--address", help="Ray cluster: auto, ray://host:10001, or host:6379")
     g.add_argument(

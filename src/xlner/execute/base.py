@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from xlner.align.corpus import CorpusWriter, align_corpus, is_corpus_level
+from xlner.align.corpus import CorpusFiles, CorpusWriter, align_corpus, is_corpus_level
 from xlner.batch import Batch, Direction
 from xlner.data import Sentence
 from xlner.errors import XlnerError
@@ -26,7 +26,7 @@ from xlner.methods import Method
 from xlner.steps import Context, Plan, Role, Step
 
 DEFAULT_CHUNK = 1000
-Executor = Literal["local"]
+Executor = Literal["local", "ray"]
 
 
 @dataclass
@@ -79,11 +79,12 @@ class GivenBackends:
         return getattr(self, role)
 
 
-def batches(source: Source, size: int, direction: Direction) -> Iterator[Batch]:
+def batches(source: Source, size: int, direction: Direction, index: int = 0) -> Iterator[Batch]:
+    """The chunks of ``source`` (the ``index``-th source of the run) as batches."""
     it = source.read()
     start = 0
     while chunk := list(itertools.islice(it, size)):
-        yield Batch(source.lang, start, chunk, direction)
+        yield Batch(source.lang, start, chunk, direction, index)
         start += len(chunk)
 
 
@@ -123,10 +124,10 @@ def split_at_corpus_alignment(
 class CorpusPass:
     """Pass 1 of a corpus-level aligner: the batches' pre-alignment outputs are streamed into
     one :class:`~xlner.align.corpus.CorpusWriter` per aligner step; :meth:`finish` aligns each
-    corpus (or finds it aligned before) and returns ``{(stage, lang): links path}``."""
+    corpus (or finds it aligned before) and returns ``{(stage, source index): links path}``."""
 
-    def __init__(self, lang: str, align_steps: Sequence[Step], work: Path) -> None:
-        self.lang = lang
+    def __init__(self, index: int, align_steps: Sequence[Step], work: Path) -> None:
+        self.index = index
         self.writers = {s.name: CorpusWriter(work / s.name) for s in align_steps}
         self.seconds: dict[str, float] = {}
 
@@ -136,11 +137,16 @@ class CorpusPass:
         for k, v in batch.seconds.items():
             self.seconds[k] = self.seconds.get(k, 0.0) + v
 
-    def finish(self, aligner: Any, cache: Path) -> dict[tuple[str, str], str]:
+    def close(self) -> dict[str, CorpusFiles]:
+        """The finished corpus of each aligner step."""
+        return {stage: w.close() for stage, w in self.writers.items()}
+
+    def finish(self, aligner: Any, cache: Path) -> dict[tuple[str, int], str]:
+        """Align every corpus here, in this process; ``{(stage, source index): links path}``."""
         out = {}
-        for stage, writer in self.writers.items():
+        for stage, files in self.close().items():
             start = time.perf_counter()
-            out[(stage, self.lang)] = str(align_corpus(aligner, writer, cache))
+            out[(stage, self.index)] = str(align_corpus(aligner, files, cache))
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
         return out
 
@@ -168,8 +174,13 @@ def execute(
     ray_options: Any = None,
 ) -> None:
     """Run ``plan`` over every source, sending finished batches to ``sink`` in order."""
+    if executor == "ray":
+        from xlner.execute.ray import run_ray
+
+        run_ray(sources, plan, backends, ctx, sink, chunk_size, show_progress, ray_options)
+        return
     if executor != "local":
-        raise XlnerError(f"unknown executor {executor!r}; choose local")
+        raise XlnerError(f"unknown executor {executor!r}; choose local or ray")
     from xlner.execute.local import run_local
 
     run_local(sources, plan, backends, ctx, sink, chunk_size, show_progress)

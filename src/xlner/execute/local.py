@@ -47,7 +47,7 @@ def run_local(
         run_ctx = ctx
         if split is not None:
             run_ctx, cache = corpus_cache(ctx, stack)
-        for source in sources:
+        for index, source in enumerate(sources):
             sink.start(source.lang)
             lang_ctx = run_ctx
             if split is not None:
@@ -55,9 +55,9 @@ def run_local(
                 work = Path(
                     stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-corpus-"))
                 )
-                corpus = CorpusPass(source.lang, align_steps, work)
+                corpus = CorpusPass(index, align_steps, work)
                 with StageBar(f"{source.lang} (pass 1/2)", source.count, show_progress) as bar:
-                    for batch in batches(source, chunk_size, plan.direction):
+                    for batch in batches(source, chunk_size, plan.direction, index):
                         corpus.add(run_steps(batch, pre, backends, plan, run_ctx, bar.stage))
                         bar.advance(len(batch))
                     bar.stage("align (whole corpus)")
@@ -66,7 +66,7 @@ def run_local(
                 sink.add_seconds(source.lang, corpus.seconds)
             desc = source.lang if split is None else f"{source.lang} (pass 2/2)"
             with StageBar(desc, source.count, show_progress) as bar:
-                for batch in batches(source, chunk_size, plan.direction):
+                for batch in batches(source, chunk_size, plan.direction, index):
                     sink.add(run_steps(batch, steps, backends, plan, lang_ctx, bar.stage))
                     bar.advance(len(batch))
             sink.finish(source.lang)

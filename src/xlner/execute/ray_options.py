@@ -15,14 +15,18 @@ _KEYS = {"num_cpus": float, "num_gpus": float, "workers": int, "memory": float}
 @dataclass
 class PoolOptions:
     workers: int = 1  # actors in the pool
-    num_cpus: float = 1.0
+    num_cpus: float | None = None  # None: the cluster's CPUs shared by the run's pools
     num_gpus: float = 0.0
     memory: float | None = None  # bytes
+    resources: dict[str, float] = field(default_factory=dict)  # custom Ray resources
 
-    def remote_args(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"num_cpus": self.num_cpus, "num_gpus": self.num_gpus}
+    def remote_args(self, default_cpus: float = 1.0) -> dict[str, Any]:
+        cpus = default_cpus if self.num_cpus is None else self.num_cpus
+        out: dict[str, Any] = {"num_cpus": cpus, "num_gpus": self.num_gpus}
         if self.memory:
             out["memory"] = self.memory
+        if self.resources:
+            out["resources"] = dict(self.resources)
         return out
 
 
@@ -37,7 +41,8 @@ class RayOptions:
 
     @classmethod
     def parse(cls, address: str | None, workers: int, stages: list[str]) -> RayOptions:
-        """``--ray-stage translator:num_gpus=1,workers=2`` (repeatable)."""
+        """``--ray-stage translator:num_gpus=1,workers=2`` (repeatable); any other key is a
+        custom Ray resource (``translator:gpu_node=1``)."""
         pools = {p: PoolOptions(workers=workers) for p in POOLS}
         for item in stages:
             name, sep, rest = item.partition(":")
@@ -49,12 +54,16 @@ class RayOptions:
             for kv in rest.split(","):
                 key, eq, value = kv.partition("=")
                 key = key.strip()
-                if key not in _KEYS or not eq:
+                if not key or not eq:
                     raise XlnerError(
-                        f"--ray-stage {item!r}: unknown setting {kv!r}; use {', '.join(_KEYS)}"
+                        f"--ray-stage {item!r}: expected KEY=VALUE, got {kv!r} (keys: "
+                        f"{', '.join(_KEYS)} or a custom resource name)"
                     )
                 try:
-                    setattr(pools[name], key, _KEYS[key](value))
+                    if key in _KEYS:
+                        setattr(pools[name], key, _KEYS[key](value))
+                    else:
+                        pools[name].resources[key] = float(value)
                 except ValueError:
                     raise XlnerError(f"--ray-stage {item!r}: {key} must be a number") from None
         return cls(address or None, pools)
