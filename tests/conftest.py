@@ -76,3 +76,38 @@ def tiny_ct2(tiny: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     from xlner.translate.ct2 import convert
 
     return convert(tiny["nllb"], tmp_path_factory.mktemp("ct2") / "nllb-ct2", quantization=None)
+
+
+@pytest.fixture(scope="session")
+def plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The test plugin package (tests/plugin: fake backends with entry points), installed
+    with pip into a temporary folder that this process, its subprocesses and Ray workers see
+    (sys.path and PYTHONPATH)."""
+    import shutil
+    import subprocess
+    import sys
+
+    src = tmp_path_factory.mktemp("plugin-src") / "plugin"
+    shutil.copytree(REPO / "tests" / "plugin", src)  # pip's build litter stays out of the repo
+    target = tmp_path_factory.mktemp("plugin-site")
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+    cmd += ["--no-build-isolation", "--target", str(target), str(src)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"pip could not install the test plugin: {proc.stderr[-300:]}")
+    sys.path.insert(0, str(target))
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(target), *([old] if old else [])])
+    from xlner.align import ALIGNERS
+    from xlner.project import PROJECTORS
+    from xlner.tag import TAGGERS
+    from xlner.translate import TRANSLATORS
+
+    for registry in (TRANSLATORS, TAGGERS, ALIGNERS, PROJECTORS):
+        registry.refresh()
+    yield target
+    sys.path.remove(str(target))
+    if old is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = old

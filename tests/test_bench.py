@@ -11,6 +11,7 @@ import pytest
 from xlner.cli import main
 
 
+@pytest.mark.slow
 def test_bench_pipeline_small(
     tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

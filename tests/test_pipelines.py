@@ -92,6 +92,43 @@ def test_translate_train_projects_gold_labels() -> None:
     assert [s.score for s in silver[0].spans or []] == [1.0, 1.0]  # gold: confidence 1 x Dice 1
 
 
+def test_chunks_of_one_sentence_equal_one_chunk() -> None:
+    from xlner.execute import GivenBackends, Source, execute
+    from xlner.pipelines import CollectSink
+    from xlner.project import PROJECTORS
+    from xlner.steps import Context, Plan
+
+    methods = [Method.parse(m) for m in ("model-transfer", "heuristic", "ner:exact+bt")]
+    backends = GivenBackends(
+        EchoTranslator(),
+        CapsTagger(),
+        CapsTagger(),
+        CapsTagger(),
+        DiagonalAligner(drop=["Abuja"]),
+        {m: PROJECTORS.create(m.projector) if m.is_projection else None for m in methods},
+    )
+    outs = []
+    for size in (1, 2, 1000):
+        sink = CollectSink()
+        execute(
+            [Source.of("hau", GOLD)],
+            Plan(tuple(methods)),
+            backends,
+            Context(),
+            sink,
+            chunk_size=size,
+        )
+        assert [b.start for b in sink.batches] == list(range(0, 3, min(size, 3)))
+        outs.append({m.name: sink.result(m) for m in methods})
+    for m in methods:
+        assert (
+            outs[0][m.name].predictions
+            == outs[1][m.name].predictions
+            == outs[2][m.name].predictions
+        )
+        assert outs[0][m.name].lost == outs[2][m.name].lost
+
+
 def test_method_vocabulary() -> None:
     assert Method.parse("ngram:greedy").name == "ngram"
     assert Method.parse("ngram", "exact").name == "ngram:exact"
@@ -126,6 +163,7 @@ def stage_cfg(tiny: dict[str, Path], tmp_path: Path) -> StageConfig:
     )
 
 
+@pytest.mark.slow
 def test_tiny_models_every_method_in_range(stage_cfg: StageConfig) -> None:
     st = Stages(stage_cfg)
     for method in [m for m in all_methods() if m.is_projection]:
@@ -144,6 +182,7 @@ def test_tiny_models_every_method_in_range(stage_cfg: StageConfig) -> None:
             assert all(s.score is not None and 0.0 <= s.score <= 1.0 for s in spans)
 
 
+@pytest.mark.slow
 def test_chunking_does_not_change_results(stage_cfg: StageConfig, tmp_path: Path) -> None:
     """Streaming in chunks of 1 sentence gives the same predictions as one chunk."""
     from xlner.execute import Source, execute
@@ -162,6 +201,7 @@ def test_chunking_does_not_change_results(stage_cfg: StageConfig, tmp_path: Path
     assert outs[0] == outs[1]
 
 
+@pytest.mark.slow
 def test_translate_train_and_train_one_step(
     stage_cfg: StageConfig, tiny: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -10,22 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from xlner.registry import accepted_options
-
-PLUGIN = Path(__file__).parent / "plugin"
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("site")
-    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
-    cmd += ["--no-build-isolation", "--target", str(target), str(PLUGIN)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"pip could not install the plugin here: {proc.stderr[-300:]}")
-    return target
 
 
 def _xlner(args: list[str], site: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -35,11 +20,11 @@ def _xlner(args: list[str], site: Path, cwd: Path) -> subprocess.CompletedProces
     )
 
 
-def test_plugin_backends_run_from_the_cli(installed: Path, tmp_path: Path) -> None:
+def test_plugin_backends_run_from_the_cli(plugin: Path, tmp_path: Path) -> None:
     (tmp_path / "in.txt").write_text("Bola Tinubu ya ziyarci Abuja .\n")
     args = ["tag", "--lang", "hau", "--input", "in.txt", "--output", "out.jsonl", "--quiet"]
     args += ["--translator", "echo", "--tagger", "caps", "--aligner", "diag", "--layer", "5"]
-    proc = _xlner([*args, "--method", "ngram"], installed, tmp_path)
+    proc = _xlner([*args, "--method", "ngram"], plugin, tmp_path)
     assert proc.returncode == 0, proc.stderr
     (line,) = (tmp_path / "out.jsonl").read_text().splitlines()
     spans = json.loads(line)["spans"]
@@ -48,7 +33,7 @@ def test_plugin_backends_run_from_the_cli(installed: Path, tmp_path: Path) -> No
         (4, 5, "PER", 0.4),
     ]
     # the plugins are listed among the built-ins, with where they come from
-    proc = _xlner([*args[:8], "--aligner", "nope"], installed, tmp_path)
+    proc = _xlner([*args[:8], "--aligner", "nope"], plugin, tmp_path)
     assert proc.returncode == 2 and "choose one of: awesome, diag, eflomal" in proc.stderr
 
 

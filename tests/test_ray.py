@@ -17,22 +17,22 @@ from pathlib import Path
 import pytest
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow  # a Ray instance takes seconds to start
 
 from xlner.cli import main  # noqa: E402
 from xlner.data import Sentence, Span  # noqa: E402
 from xlner.io import write_conll  # noqa: E402
 
-PLUGIN = Path(__file__).parent / "plugin"
 needs_offline = pytest.mark.skipif(
     shutil.which("apertium") is None, reason="Apertium not installed (apt-get install apertium)"
 )
 
 
 @pytest.fixture(scope="module")
-def ray_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def ray_env(plugin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A local Ray instance with 2 CPUs; workers see the test plugin and the test cache."""
     env = {
-        "PYTHONPATH": str(PLUGIN),
+        "PYTHONPATH": os.environ["PYTHONPATH"],
         "XLNER_CACHE": os.environ["XLNER_CACHE"],
         "XLNER_CRASH_DIR": str(tmp_path_factory.mktemp("crash")),
     }
@@ -130,9 +130,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.slow
 @needs_offline
-def test_two_node_cluster(tmp_path: Path) -> None:
+def test_two_node_cluster(plugin: Path, tmp_path: Path) -> None:
     """`ray start --head` plus a second raylet with its own resources; `xlner run --executor
     ray --address` against it gives the local results; both raylets are stopped."""
     if ray.is_initialized():
@@ -140,7 +139,7 @@ def test_two_node_cluster(tmp_path: Path) -> None:
     ray_bin = str(Path(sys.executable).parent / "ray")
     port = _free_port()
     # a throw-away cluster on loopback: no auth token to distribute between the raylets
-    env = {**os.environ, "PYTHONPATH": str(PLUGIN), "RAY_AUTH_MODE": "disabled"}
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
     head = [
         ray_bin,
         "start",

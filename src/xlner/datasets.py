@@ -119,8 +119,11 @@ def resolve_languages(spec: DatasetSpec, langs: str | list[str] | None) -> list[
     items = [x for x in items if x]
     unknown = [x for x in items if x not in spec.languages]
     if unknown:
+        from xlner.languages import did_you_mean
+
+        hint = did_you_mean(unknown[0], list(spec.languages))
         raise XlnerError(
-            f"dataset {spec.name!r} has no language {', '.join(map(repr, unknown))}; "
+            f"dataset {spec.name!r} has no language {', '.join(map(repr, unknown))}{hint}; "
             f"its languages: {', '.join(spec.languages)}"
         )
     return items

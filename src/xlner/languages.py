@@ -357,13 +357,42 @@ def supported_codes() -> list[str]:
     return sorted(iso3 | iso1)
 
 
+def nearest_codes(code: str, candidates: list[str] | None = None, n: int = 5) -> list[str]:
+    """Codes close to ``code`` (a typo's likely intent), among ``candidates`` (default: every
+    code xlner knows)."""
+    pool = supported_codes() if candidates is None else candidates
+    key = code.lower()
+    by_edits = sorted((_edits(key, c), abs(len(c) - len(key)), c) for c in pool)
+    close = [c for d, _, c in by_edits if d == 1] or [c for d, _, c in by_edits if d == 2]
+    return close[:n] or difflib.get_close_matches(key, pool, n=n, cutoff=0.5)
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of
+    adjacent letters (``hua`` -> ``hau`` is one edit)."""
+    d = [[max(i, j) if min(i, j) == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
 def unsupported_message(code: str, what: str) -> str:
-    near = difflib.get_close_matches(code.lower(), supported_codes(), n=5, cutoff=0.5)
+    near = nearest_codes(code)
     hint = f"; nearest supported codes: {', '.join(near)}" if near else ""
     return (
         f"language {code!r} is not supported by {what}{hint} "
         "(run `xlner languages` for the full list)"
     )
+
+
+def did_you_mean(code: str, candidates: list[str] | None = None) -> str:
+    """``" (did you mean hau?)"`` when ``code`` is close to known codes, else ``""``."""
+    near = nearest_codes(code, candidates, n=3)
+    return f" (did you mean {' or '.join(near)}?)" if near else ""
 
 
 def nllb_code(code: str) -> str:

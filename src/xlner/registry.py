@@ -87,6 +87,10 @@ class Registry(Generic[T]):
                 self._entries[ep.name] = ep.value
                 self._help[ep.name] = f"plugin ({ep.value})"
 
+    def refresh(self) -> None:
+        """Look for entry-point plugins again (after a package was installed in this process)."""
+        self._plugins_loaded = self.group is None
+
     def names(self) -> list[str]:
         self._load_plugins()
         return sorted(self._entries)

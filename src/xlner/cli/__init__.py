@@ -66,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("xlner: interrupted; finished work is kept, re-run to resume", file=sys.stderr)
         return 130
+    except OSError as e:  # the system refused something (disk full, a path, permissions)
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"xlner: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 

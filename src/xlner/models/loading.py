@@ -7,7 +7,9 @@ directory made with ``save_pretrained``, or a name xlner knows how to build loca
 
 from __future__ import annotations
 
+import functools
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +58,51 @@ def resolve_model(name: str) -> str:
         raise MissingModelError(
             f"model directory {name} does not exist; pass a folder saved with save_pretrained"
         )
+    if name.count("/") == 1 and not all(part.strip() for part in name.split("/")):
+        raise MissingModelError(f"{name!r} is neither a local folder nor a hub name (owner/model)")
     return name
+
+
+#: How to pass a local model folder for each kind of model (for error messages).
+LOCAL_HINTS = {
+    "translator": "--translator hf:/path/to/model",
+    "tagger": "--tagger hf:/path/to/model",
+    "aligner": "--aligner simalign:/path/to/model",
+    "base": "--base-model /path/to/model",
+}
+
+
+@functools.cache
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether huggingface.co answers (checked once per process; ``HF_HUB_OFFLINE=1``: no).
+    Without it, loading a hub name fails at once instead of retrying for a minute."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def load_pretrained(loader: Any, name: str, what: str, **kwargs: Any) -> Any:
     """``loader.from_pretrained(resolve_model(name))`` with one clear error when it fails."""
     resolved = resolve_model(name)
+    local = Path(resolved).is_dir()
+    offline = not local and not hub_reachable()
+    if offline:
+        kwargs["local_files_only"] = True  # the local HF cache only: no retries
     try:
         return loader.from_pretrained(resolved, **kwargs)
     except (OSError, ValueError) as e:
-        local = Path(resolved).is_dir()
+        example = LOCAL_HINTS.get(what, "a local directory")
+        if offline:
+            raise MissingModelError(
+                f"cannot load {what} model {name!r}: the Hugging Face hub is not reachable and "
+                "the model is not in the local Hugging Face cache; download it on a machine "
+                f"with network (e.g. `huggingface-cli download {name}`) and pass its folder: "
+                f"{example}"
+            ) from None
         where = (
             f"the local directory {resolved}"
             if local
@@ -74,8 +111,7 @@ def load_pretrained(loader: Any, name: str, what: str, **kwargs: Any) -> Any:
         hint = (
             "check that it was saved with save_pretrained"
             if local
-            else "without network access, download it elsewhere and pass its local directory "
-            f"(e.g. --{what} hf:/path/to/model)"
+            else f"without network access, download it elsewhere and pass its folder: {example}"
         )
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise MissingModelError(

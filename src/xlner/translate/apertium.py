@@ -13,8 +13,8 @@ import subprocess
 from collections.abc import Sequence
 from functools import cached_property
 
-from xlner.errors import MissingDependencyError, UnsupportedLanguageError, XlnerError
-from xlner.languages import get_language
+from xlner.errors import MissingModelError, UnsupportedLanguageError, XlnerError
+from xlner.languages import did_you_mean, get_language
 
 _MARKS = re.compile(r"(?<!\S)[#@*](?=\w)")
 
@@ -34,11 +34,9 @@ class ApertiumTranslator:
     @cached_property
     def modes(self) -> list[str]:
         if shutil.which(self.binary) is None:
-            raise MissingDependencyError(
-                "apertium (Debian package)",
-                "offline",
-                "the Apertium translator (install with `apt-get install apertium "
-                "apertium-eng-spa`; the pip hint does not apply)",
+            raise MissingModelError(
+                "the Apertium translator needs the Debian packages apertium and a language "
+                "pair, e.g. `sudo apt-get install apertium apertium-eng-spa` for Spanish<->English"
             )
         out = subprocess.run([self.binary, "-l"], capture_output=True, text=True, check=False)
         return [m.strip() for m in out.stdout.split() if m.strip()]
@@ -51,11 +49,20 @@ class ApertiumTranslator:
                     f"installed: {', '.join(self.modes)}"
                 )
             return self.mode
-        mode = f"{get_language(src_lang).iso3}-{get_language(tgt_lang).iso3}"
+        src, tgt = get_language(src_lang), get_language(tgt_lang)
+        mode = f"{src.iso3}-{tgt.iso3}"
         if mode not in self.modes:
+            unknown = [x.code for x in (src, tgt) if x.nllb is None]
+            hint = (
+                f"; {unknown[0]!r} is not a language xlner knows{did_you_mean(unknown[0])}"
+                if unknown
+                else "; Apertium packages are per language pair (apertium-<a>-<b>), and most "
+                "low-resource languages have none: use an NLLB translator, e.g. "
+                "--translator hf:facebook/nllb-200-distilled-600M"
+            )
             raise UnsupportedLanguageError(
-                f"Apertium has no installed pair {mode} for {src_lang}->{tgt_lang}; installed "
-                f"modes: {', '.join(self.modes) or 'none'} (install e.g. apertium-eng-spa)"
+                f"Apertium has no installed pair {mode} for {src_lang}->{tgt_lang} (installed: "
+                f"{', '.join(self.modes) or 'none'}){hint}"
             )
         return mode
 
