@@ -36,6 +36,7 @@ from xlner.execute.base import DEFAULT_CHUNK, Executor
 from xlner.io.atomic import atomic_open, atomic_write_text, check_writable
 from xlner.io.formats import SentenceWriter
 from xlner.languages import PIVOT
+from xlner.lost import write_lost
 from xlner.memo import StageMemo
 from xlner.methods import Method, parse_methods
 from xlner.signature import (
@@ -143,35 +144,12 @@ class _Unit:
         if self.lost_file is None:
             return
         self.source_entities += sum(len(s) for s in b.src_spans or [])
-        for i, lost in enumerate(b.lost[self.method.name]):
-            for ent, why in sorted(lost.items()):
-                self.lost[why] += 1
-                self.lost_file.write(
-                    json.dumps(lost_record(b, i, ent, why), ensure_ascii=False) + "\n"
-                )
+        self.lost.update(write_lost(self.lost_file, b, self.method.name))
 
     def add_seconds(self, seconds: dict[str, float]) -> None:
         for k in self.stages:
             if k in seconds:
                 self.seconds[k] = self.seconds.get(k, 0.0) + seconds[k]
-
-
-def lost_record(b: Batch, i: int, ent: int, why: str) -> dict[str, Any]:
-    """One lost entity, for a person to read."""
-    span = (b.src_spans or [])[i][ent]
-    words = (b.src_words or [])[i]
-    return {
-        "id": b.sentences[i].id,
-        "sentence": b.start + i,
-        "entity": " ".join(words[span.start : span.end]),
-        "label": span.label,
-        "start": span.start,
-        "end": span.end,
-        "score": span.score,
-        "reason": why,
-        "source": " ".join(words),
-        "target": " ".join((b.tgt_words or [])[i]),
-    }
 
 
 class RunSink:

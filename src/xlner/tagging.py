@@ -8,7 +8,6 @@ empty, language supported) happens before a model loads.
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from xlner.execute.base import DEFAULT_CHUNK, Executor
 from xlner.io.atomic import atomic_open, check_writable
 from xlner.io.formats import SentenceWriter, detect_format, iter_sentences
 from xlner.languages import PIVOT
+from xlner.lost import write_lost
 from xlner.memo import StageMemo
 from xlner.methods import Method
 from xlner.pipelines import silver_sentences
@@ -44,6 +44,22 @@ class RunOptions:
     ray: Any = None
     memo: Path | None = None  # stage memo folder (None: no memo)
     show_progress: bool = False
+
+    def execute(
+        self, source: Source, plan: Plan, stages: Stages, min_score: float, sink: Any
+    ) -> None:
+        memo = StageMemo(self.memo) if self.memo else None
+        execute(
+            [source],
+            plan,
+            stages,
+            Context(memo, min_score),
+            sink,
+            executor=self.executor,
+            chunk_size=self.chunk_size,
+            show_progress=self.show_progress,
+            ray_options=self.ray,
+        )
 
 
 def _nonempty(read: Callable[[], Iterator[Sentence]], what: str) -> None:
@@ -77,8 +93,6 @@ class _Writer:
         pass
 
     def add(self, batch: Batch) -> None:
-        from xlner.runner import lost_record
-
         for sent in self.to_sentences(batch):
             self.writer.write(sent)
             self.sentences += 1
@@ -86,12 +100,7 @@ class _Writer:
         self.add_seconds(batch.lang, batch.seconds)
         if self.method.is_projection:
             self.source_entities += sum(len(s) for s in batch.src_spans or [])
-            for i, lost in enumerate(batch.lost[self.method.name]):
-                for ent, why in sorted(lost.items()):
-                    self.lost[why] += 1
-                    if self.lost_file is not None:
-                        rec = lost_record(batch, i, ent, why)
-                        self.lost_file.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            self.lost.update(write_lost(self.lost_file, batch, self.method.name))
 
     def add_seconds(self, lang: str, seconds: dict[str, float]) -> None:
         for k, v in seconds.items():
@@ -151,18 +160,7 @@ def tag_file(cfg: TagConfig) -> _Writer:
             return [s.with_spans(p) for s, p in zip(b.sentences, b.outputs[cfg.method.name])]
 
         sink = _Writer(cfg.method, writer, lost, to_sentences)
-        memo = StageMemo(cfg.run.memo) if cfg.run.memo else None
-        execute(
-            [Source(cfg.lang or "und", read)],
-            plan,
-            stages,
-            Context(memo, cfg.min_score),
-            sink,
-            executor=cfg.run.executor,
-            chunk_size=cfg.run.chunk_size,
-            show_progress=cfg.run.show_progress,
-            ray_options=cfg.run.ray,
-        )
+        cfg.run.execute(Source(cfg.lang or "und", read), plan, stages, cfg.min_score, sink)
     return sink
 
 
@@ -227,18 +225,7 @@ def make_silver(cfg: SilverConfig) -> _Writer:
         )
         lost = stack.enter_context(atomic_open(lost_path(cfg.output)))
         sink = _Writer(m, writer, lost, to_sentences)
-        memo = StageMemo(cfg.run.memo) if cfg.run.memo else None
-        execute(
-            [Source(cfg.tgt_lang, read)],
-            plan,
-            stages,
-            Context(memo, cfg.min_score),
-            sink,
-            executor=cfg.run.executor,
-            chunk_size=cfg.run.chunk_size,
-            show_progress=cfg.run.show_progress,
-            ray_options=cfg.run.ray,
-        )
+        cfg.run.execute(Source(cfg.tgt_lang, read), plan, stages, cfg.min_score, sink)
     return sink
 
 
