@@ -57,20 +57,6 @@ SPANS: Codec[list[list[Span]]] = Codec("spans", spans_to_json, spans_from_json)
 ALIGNMENTS: Codec[list[Alignment]] = Codec("alignments", alignments_to_json, alignments_from_json)
 
 
-class CorpusLinks:
-    """Alignments of a whole corpus made by a corpus-level aligner (eflomal), read back by
-    position: ``read(start, n)`` gives the links of sentences ``[start, start + n)``."""
-
-    def __init__(self, path: str) -> None:
-        from xlner.align.corpus import LinksFile
-
-        self.path = path
-        self._file = LinksFile(path)
-
-    def read(self, start: int, n: int) -> list[Alignment]:
-        return self._file.read(start, n)
-
-
 @dataclass
 class Context:
     """What every step needs besides its backend: the memo, the confidence threshold, and the
@@ -115,9 +101,11 @@ class Context:
         tgt: Sequence[Sequence[str]],
     ) -> list[Alignment]:
         path = self.corpus.get((stage, batch.source))
-        if path is not None:  # aligned with the whole corpus beforehand
+        if path is not None:  # aligned with the whole corpus beforehand: read by position
+            from xlner.align.corpus import LinksFile
+
             with self.timed(batch, stage):
-                return CorpusLinks(path).read(batch.start, len(batch))
+                return LinksFile(path).read(batch.start, len(batch))
         return self.step(
             batch, stage, aligner, ALIGNMENTS, lambda: aligner.align(src, tgt), src, tgt
         )
