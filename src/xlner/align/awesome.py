@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from xlner.align.encoder import (
+    DEFAULT_BLOCK,
     Embedded,
     EmbeddingAligner,
     SubwordEncoder,
@@ -42,20 +43,34 @@ class AwesomeAligner(EmbeddingAligner):
         *,
         layer: int = 8,
         threshold: float = 1e-3,
-        batch_size: int = 32,
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
         device: str | None = "auto",
+        runtime: str | None = None,
+        block: int = DEFAULT_BLOCK,
         encoder: SubwordEncoder | None = None,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise XlnerError("threshold must be between 0 and 1")
-        self.encoder = encoder or SubwordEncoder(model, layer, batch_size=batch_size, device=device)
+        if block < 1:
+            raise XlnerError("block must be at least 1")
+        self.encoder = encoder or SubwordEncoder(
+            model,
+            layer,
+            batch_size=batch_size,
+            max_tokens=max_tokens,
+            device=device,
+            runtime=runtime,
+        )
+        self.block = block
         self.threshold = threshold
 
     @property
     def signature(self) -> str:
+        enc = self.encoder
         return (
-            f"awesome|{self.encoder.model_name}|layer={self.encoder.layer}"
-            f"|threshold={self.threshold}"
+            f"awesome|{enc.model_name}|layer={enc.layer}|threshold={self.threshold}"
+            f"|runtime={enc.runtime.name}"
         )
 
     def align_embedded(self, s: Embedded, t: Embedded) -> Alignment:

@@ -1,9 +1,12 @@
 """Subword embeddings from one hidden layer of a multilingual encoder, for word alignment.
 
 Words are tokenised with ``is_split_into_words``; special tokens are dropped; each subword
-keeps the index of its word. Sentences are embedded in length-sorted batches, so memory is
-bounded by the batch, not by the corpus. Sentences longer than the model's maximum are embedded
-in windows of whole words.
+keeps the index of its word. Only the embeddings and the first ``layer`` layers run (see
+:mod:`xlner.models.runtime`, which also offers ONNX Runtime and CTranslate2). Sentences are
+embedded in length-sorted batches capped by padded tokens (``max_tokens``), so memory is bounded
+by the batch, not by the corpus; aligners embed and align ``block`` pairs at a time, so a call's
+memory does not grow with its number of pairs. Sentences longer than the model's maximum are
+embedded in windows of whole words.
 """
 
 from __future__ import annotations
@@ -17,14 +20,13 @@ import numpy as np
 
 from xlner.data import Alignment
 from xlner.errors import XlnerError
-from xlner.models.loading import (
-    load_model_and_tokenizer,
-    pick_device,
-    require_torch,
-)
+from xlner.models.loading import load_pretrained, pick_device, require_transformers
+from xlner.models.runtime import Encoder, default_max_tokens, load_encoder, runtime_for
 from xlner.models.subwords import max_subwords, window_batches, word_ids
 
 DEFAULT_ENCODER = "bert-base-multilingual-cased"
+#: Sentence pairs embedded and aligned together by the embedding aligners.
+DEFAULT_BLOCK = 512
 
 
 @dataclass
@@ -39,29 +41,32 @@ class SubwordEncoder:
         model: str | None = None,
         layer: int = 8,
         *,
-        batch_size: int = 32,
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
         device: str | None = "auto",
         dtype: str | None = None,
+        runtime: str | None = None,
         max_length: int | None = None,
     ) -> None:
         self.model_name = model or DEFAULT_ENCODER
         self.layer = layer
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # at most this many windows per batch (None: no cap)
         self.device = pick_device(device)
-        self.dtype = dtype
+        self.max_tokens = max_tokens or default_max_tokens(self.device)
+        self.runtime = runtime_for(runtime, dtype, self.device)
         self._max_length = max_length
 
+    @property
+    def signature(self) -> str:
+        """What changes the vectors: model, layer, runtime."""
+        return f"{self.model_name}|layer={self.layer}|runtime={self.runtime.name}"
+
     @cached_property
-    def _loaded(self) -> tuple[Any, Any]:
-        tok, model = load_model_and_tokenizer(
-            "AutoModel", self.model_name, "aligner", self.device, self.dtype
-        )
-        n_layers = model.config.num_hidden_layers
-        if not 0 <= self.layer <= n_layers:
-            raise XlnerError(
-                f"layer {self.layer} outside 0..{n_layers} of encoder {self.model_name}"
-            )
-        return tok, model
+    def _loaded(self) -> tuple[Any, Encoder]:
+        encoder = load_encoder(self.model_name, "hidden", self.runtime, self.device, self.layer)
+        transformers = require_transformers()
+        tok = load_pretrained(transformers.AutoTokenizer, self.model_name, "aligner")
+        return tok, encoder
 
     @property
     def tokenizer(self) -> Any:
@@ -69,27 +74,23 @@ class SubwordEncoder:
 
     @property
     def max_length(self) -> int:
-        tok, model = self._loaded
-        return max_subwords(model, tok, self._max_length)
+        tok, encoder = self._loaded
+        return max_subwords(encoder.config, tok, self._max_length)
 
     def embed(self, sentences: Sequence[Sequence[str]]) -> list[Embedded]:
         """Subword vectors of ``layer`` for every sentence (empty sentences give empty arrays)."""
-        torch = require_torch()
-        tok, model = self._loaded
+        tok, encoder = self._loaded
         parts: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
-        for batch, enc in window_batches(tok, sentences, self.max_length, self.batch_size):
-            with torch.inference_mode():
-                out = model(
-                    **{k: v.to(self.device) for k, v in enc.items()}, output_hidden_states=True
-                )
-            hidden = out.hidden_states[self.layer].float().cpu().numpy()
+        batches = window_batches(tok, sentences, self.max_length, self.max_tokens, self.batch_size)
+        for batch, enc in batches:
+            hidden = encoder(enc["input_ids"], enc["attention_mask"])
             for row, (si, a, _) in enumerate(batch):
                 wids = word_ids(enc, row)
                 keep = np.flatnonzero(wids >= 0)
                 parts.setdefault(si, []).append((a, hidden[row, keep], wids[keep] + a))
         result = []
         for si in range(len(sentences)):
-            chunks = sorted(parts.get(si, []), key=lambda x: x[0])
+            chunks = sorted(parts.pop(si, []), key=lambda x: x[0])
             if chunks:
                 result.append(
                     Embedded(
@@ -121,10 +122,12 @@ def subword_to_word_links(
 
 
 class EmbeddingAligner:
-    """Shared batching of the embedding-based aligners: embed every source and target
-    sentence in one length-sorted pass, then extract links pair by pair."""
+    """Shared batching of the embedding-based aligners: embed ``block`` source and target
+    sentences at a time (length-sorted, token-budget batches), extract their links pair by pair,
+    and drop the vectors before the next block."""
 
     encoder: SubwordEncoder
+    block: int = DEFAULT_BLOCK
 
     def align_embedded(self, s: Embedded, t: Embedded) -> Alignment:
         raise NotImplementedError
@@ -132,5 +135,10 @@ class EmbeddingAligner:
     def align(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> list[Alignment]:
         if len(src) != len(tgt):
             raise XlnerError(f"{len(src)} source but {len(tgt)} target sentences")
-        emb = self.encoder.embed(list(src) + list(tgt))
-        return [self.align_embedded(s, t) for s, t in zip(emb[: len(src)], emb[len(src) :])]
+        out: list[Alignment] = []
+        for k in range(0, len(src), self.block):
+            s_block, t_block = list(src[k : k + self.block]), list(tgt[k : k + self.block])
+            emb = self.encoder.embed(s_block + t_block)
+            n = len(s_block)
+            out.extend(self.align_embedded(s, t) for s, t in zip(emb[:n], emb[n:]))
+        return out

@@ -12,6 +12,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from xlner.align.encoder import (
+    DEFAULT_BLOCK,
     Embedded,
     EmbeddingAligner,
     SubwordEncoder,
@@ -90,20 +91,36 @@ class SimAlignAligner(EmbeddingAligner):
         *,
         layer: int = 8,
         method: str = "itermax",
-        batch_size: int = 32,
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
         device: str | None = "auto",
+        runtime: str | None = None,
+        block: int = DEFAULT_BLOCK,
         encoder: SubwordEncoder | None = None,
     ) -> None:
         if method not in METHODS:
             raise XlnerError(
                 f"unknown SimAlign method {method!r}; choose one of: {', '.join(METHODS)}"
             )
-        self.encoder = encoder or SubwordEncoder(model, layer, batch_size=batch_size, device=device)
+        if block < 1:
+            raise XlnerError("block must be at least 1")
+        self.encoder = encoder or SubwordEncoder(
+            model,
+            layer,
+            batch_size=batch_size,
+            max_tokens=max_tokens,
+            device=device,
+            runtime=runtime,
+        )
+        self.block = block
         self.method = method
 
     @property
     def signature(self) -> str:
-        return f"simalign|{self.encoder.model_name}|layer={self.encoder.layer}|{self.method}"
+        enc = self.encoder
+        return (
+            f"simalign|{enc.model_name}|layer={enc.layer}|{self.method}|runtime={enc.runtime.name}"
+        )
 
     def align_embedded(self, s: Embedded, t: Embedded) -> Alignment:
         if len(s.word_ids) == 0 or len(t.word_ids) == 0:

@@ -37,11 +37,12 @@ def word_windows(counts: Sequence[int], room: int) -> list[tuple[int, int]]:
     return out
 
 
-def max_subwords(model: Any, tokenizer: Any, override: int | None = None) -> int:
-    """The longest input (special tokens included) the model takes, at most 512."""
+def max_subwords(config: Any, tokenizer: Any, override: int | None = None) -> int:
+    """The longest input (special tokens included) the model takes, at most 512 (``config``:
+    a model's config, or the model itself)."""
     if override:
         return override
-    cfg = model.config
+    cfg = getattr(config, "config", config)
     limit = getattr(cfg, "max_position_embeddings", 512)
     if cfg.model_type in ("xlm-roberta", "roberta", "camembert"):
         limit -= 2  # position ids start after the padding index
@@ -51,25 +52,60 @@ def max_subwords(model: Any, tokenizer: Any, override: int | None = None) -> int
 Piece = tuple[int, int, int]  # (sentence index, first word, end word)
 
 
+def token_batches(
+    lengths: Sequence[int], max_tokens: int, max_rows: int | None = None
+) -> list[list[int]]:
+    """Indices of ``lengths`` sorted longest first and cut into batches whose padded size
+    (rows x longest row) is at most ``max_tokens`` (and at most ``max_rows`` rows, when given).
+
+    A row longer than the budget gets a batch of its own. Equal lengths keep their input order,
+    so the batches are deterministic."""
+    if max_tokens < 1:
+        raise ValueError("max_tokens must be at least 1")
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for i in order:
+        n = max(int(lengths[i]), 1)
+        full = max_rows is not None and len(current) >= max_rows
+        if current and (full or max(longest, n) * (len(current) + 1) > max_tokens):
+            batches.append(current)
+            current, longest = [], 0
+        current.append(i)
+        longest = max(longest, n)
+    if current:
+        batches.append(current)
+    return batches
+
+
 def window_batches(
-    tokenizer: Any, sentences: Sequence[Sequence[str]], max_length: int, batch_size: int
+    tokenizer: Any,
+    sentences: Sequence[Sequence[str]],
+    max_length: int,
+    max_tokens: int,
+    max_rows: int | None = None,
+    return_tensors: str = "np",
 ) -> Iterator[tuple[list[Piece], Any]]:
-    """Length-sorted batches of word windows, tokenised with ``is_split_into_words``.
+    """Length-sorted batches of word windows, tokenised with ``is_split_into_words``, each at
+    most ``max_tokens`` subwords once padded (special tokens included; see
+    :func:`token_batches`) and at most ``max_rows`` windows.
 
     Yields ``(pieces, encoding)``; row r of the encoding holds the words
     ``sentences[s][a:b]`` for ``pieces[r] == (s, a, b)``. Empty sentences yield nothing.
     """
     sents = [clean_words(s) for s in sentences]
     counts = subword_counts(tokenizer, sents)
-    room = max_length - tokenizer.num_special_tokens_to_add()
+    special = tokenizer.num_special_tokens_to_add()
+    room = max_length - special
     pieces = [(si, a, b) for si, c in enumerate(counts) for a, b in word_windows(c, room)]
-    pieces.sort(key=lambda p: -sum(counts[p[0]][p[1] : p[2]]))
-    for k in range(0, len(pieces), batch_size):
-        batch = pieces[k : k + batch_size]
+    lengths = [min(sum(counts[si][a:b]), room) + special for si, a, b in pieces]
+    for idx in token_batches(lengths, max_tokens, max_rows):
+        batch = [pieces[i] for i in idx]
         enc = tokenizer(
             [sents[si][a:b] for si, a, b in batch],
             is_split_into_words=True,
-            return_tensors="pt",
+            return_tensors=return_tensors,
             padding=True,
             truncation=True,
             max_length=max_length,

@@ -3,7 +3,10 @@
 Words become subwords with ``is_split_into_words``; a word's label is the label of its first
 subword (HF "first" aggregation). Sentences longer than the model's maximum are split into
 windows of whole words that fit and tagged piece by piece — never silently truncated. Batches
-are length-sorted. IOB1 output (as in XLM-R-large CoNLL-03) decodes with seqeval's rules.
+are length-sorted and capped by padded tokens (``max_tokens``); ``block`` sentences are
+tokenised at a time, so memory does not grow with a call's size. The model runs on the chosen
+runtime (:mod:`xlner.models.runtime`: PyTorch, ONNX Runtime, CTranslate2), recorded in the
+signature. IOB1 output (as in XLM-R-large CoNLL-03) decodes with seqeval's rules.
 """
 
 from __future__ import annotations
@@ -16,16 +19,16 @@ from typing import Any
 import numpy as np
 
 from xlner.data import Span, tags_to_spans
-from xlner.models.loading import (
-    load_model_and_tokenizer,
-    pick_device,
-    require_torch,
-)
+from xlner.errors import XlnerError
+from xlner.models.loading import load_pretrained, pick_device, require_transformers
+from xlner.models.runtime import Encoder, default_max_tokens, load_encoder, runtime_for
 from xlner.models.subwords import max_subwords, window_batches, word_ids
 from xlner.progress import progress
 from xlner.tag.base import as_tag, normalise_label
 
 DEFAULT_MODEL = "FacebookAI/xlm-roberta-large-finetuned-conll03-english"
+#: Sentences tokenised and tagged together (memory is bounded by a block, not by the call).
+DEFAULT_BLOCK = 1024
 
 
 @dataclass
@@ -39,37 +42,46 @@ class HFTagger:
         self,
         model: str | None = None,
         *,
-        batch_size: int = 32,
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
         max_length: int | None = None,
         device: str | None = "auto",
         dtype: str | None = None,
+        runtime: str | None = None,
+        block: int = DEFAULT_BLOCK,
         label_map: dict[str, str | None] | None = None,
         show_progress: bool = False,
     ) -> None:
+        if block < 1:
+            raise XlnerError("block must be at least 1")
         self.model_name = model or DEFAULT_MODEL
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # at most this many windows per batch (None: no cap)
         self._max_length = max_length
         self.device = pick_device(device)
-        self.dtype = dtype
+        self.max_tokens = max_tokens or default_max_tokens(self.device)
+        self.runtime = runtime_for(runtime, dtype, self.device)
+        self.block = block
         self.label_map = label_map
         self.show_progress = show_progress
 
     @property
     def signature(self) -> str:
-        return f"hf-tagger|{self.model_name}"
+        return f"hf-tagger|{self.model_name}|runtime={self.runtime.name}"
 
     @cached_property
-    def _loaded(self) -> tuple[Any, Any]:
-        return load_model_and_tokenizer(
-            "AutoModelForTokenClassification", self.model_name, "tagger", self.device, self.dtype
-        )
+    def _loaded(self) -> tuple[Any, Encoder]:
+        encoder = load_encoder(self.model_name, "logits", self.runtime, self.device)
+        transformers = require_transformers()
+        tok = load_pretrained(transformers.AutoTokenizer, self.model_name, "tagger")
+        return tok, encoder
 
     @property
     def tokenizer(self) -> Any:
         return self._loaded[0]
 
     @property
-    def model(self) -> Any:
+    def model(self) -> Encoder:
+        """The loaded encoder (on :attr:`runtime`)."""
         return self._loaded[1]
 
     @cached_property
@@ -80,26 +92,26 @@ class HFTagger:
     @property
     def max_length(self) -> int:
         """Maximum subwords per window, special tokens included."""
-        return max_subwords(self.model, self.tokenizer, self._max_length)
+        return max_subwords(self.model.config, self.tokenizer, self._max_length)
 
     def tag_with_probs(self, sentences: Sequence[Sequence[str]]) -> list[TaggedSentence]:
-        torch = require_torch()
         tok, model = self.tokenizer, self.model
         n_labels = len(self.labels)
         probs = [np.zeros((len(s), n_labels), dtype=np.float32) for s in sentences]
         o_index = self.labels.index("O") if "O" in self.labels else 0
         for p in probs:
             p[:, o_index] = 1.0  # a word the model never sees (none, in practice) stays O
-        batches = window_batches(tok, sentences, self.max_length, self.batch_size)
-        for batch, enc in progress(batches, desc="tag", enabled=self.show_progress):
-            with torch.inference_mode():
-                logits = model(**{k: v.to(self.device) for k, v in enc.items()}).logits
-            p_all = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-            for row, (si, a, _) in enumerate(batch):
-                wids = word_ids(enc, row)
-                pos = np.flatnonzero(wids >= 0)
-                first = pos[np.r_[True, wids[pos][1:] != wids[pos][:-1]]]
-                probs[si][a + wids[first]] = p_all[row, first]
+        starts = range(0, len(sentences), self.block)
+        for start in progress(starts, desc="tag", enabled=self.show_progress):
+            block = sentences[start : start + self.block]
+            batches = window_batches(tok, block, self.max_length, self.max_tokens, self.batch_size)
+            for batch, enc in batches:
+                p_all = _softmax(model(enc["input_ids"], enc["attention_mask"]))
+                for row, (si, a, _) in enumerate(batch):
+                    wids = word_ids(enc, row)
+                    pos = np.flatnonzero(wids >= 0)
+                    first = pos[np.r_[True, wids[pos][1:] != wids[pos][:-1]]]
+                    probs[start + si][a + wids[first]] = p_all[row, first]
         out = []
         for p in probs:
             best = p.argmax(axis=1) if len(p) else np.zeros(0, dtype=int)
@@ -114,3 +126,9 @@ class HFTagger:
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Span]]:
         return [t.spans for t in self.tag_with_probs(sentences)]
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=-1, keepdims=True), dtype=np.float32)
