@@ -53,6 +53,29 @@ def test_ct2_agrees_with_hf_greedy(tiny: dict[str, Path], tiny_ct2: Path) -> Non
     assert ct2.translate(texts, "hau", "en") == hf.translate(texts, "hau", "en")
 
 
+def test_translation_token_budgets_keep_outputs_and_order(
+    tiny: dict[str, Path], tiny_ct2: Path
+) -> None:
+    texts = [
+        "Shugaban Najeriya ya ziyarci Abuja ranar Litinin",
+        "x",
+        "Hello world .",
+        "Rais wa Kenya alitembelea Nairobi jana na leo",
+        "",
+    ]
+    hf_big = TRANSLATORS.create(f"hf:{tiny['nllb']}", device="cpu", max_length=20)
+    hf_small = TRANSLATORS.create(f"hf:{tiny['nllb']}", device="cpu", max_length=20, max_tokens=8)
+    assert hf_small.translate(texts, "hau", "en") == hf_big.translate(texts, "hau", "en")
+    # CTranslate2's own token batching and xlner's batches (a sentence cap) agree
+    native = TRANSLATORS.create(f"ct2:{tiny_ct2}", device="cpu", max_length=20, max_tokens=16)
+    ours = TRANSLATORS.create(
+        f"ct2:{tiny_ct2}", device="cpu", max_length=20, max_tokens=16, batch_size=2
+    )
+    out = native.translate(texts, "hau", "en")
+    assert out == ours.translate(texts, "hau", "en")
+    assert out[1] == native.translate(["x"], "hau", "en")[0]  # order restored
+
+
 def test_missing_model_is_one_clear_error(tmp_path: Path) -> None:
     tr = TRANSLATORS.create(f"hf:{tmp_path / 'nope'}", device="cpu")
     with pytest.raises(MissingModelError, match="does not exist"):

@@ -119,3 +119,22 @@ def test_e5_aligner_crosses_on_swapped_words(e5_dir: Path) -> None:
     same = aligner.align([src], [src])[0].as_set()
     assert {(i, i) for i in range(len(src))} <= same
     assert np.all(np.array(sorted(same))[:, 0] == np.array(sorted(same))[:, 1])
+
+
+def test_e5_fp32_links_identical_to_the_full_hidden_states_path(e5_dir: Path) -> None:
+    """The fp32 PyTorch runtime (first 8 layers only, token-budget batches, block-wise) gives
+    exactly the links of xlner 0.2's path (all hidden states) on the hand-aligned pairs."""
+    from xlner.align.awesome import AwesomeAligner
+    from xlner.align.evaluate import load_gold_alignments
+    from xlner.align.reference import FullHiddenStatesEncoder
+    from xlner.align.simalign import SimAlignAligner
+
+    gold = load_gold_alignments()
+    src, tgt = [g.src for g in gold], [g.tgt for g in gold]
+    old = FullHiddenStatesEncoder(str(e5_dir), 8)
+    new = SimAlignAligner(str(e5_dir), layer=8, runtime="torch", device="cpu", block=7).encoder
+    for cls in (SimAlignAligner, AwesomeAligner):
+        a = cls(encoder=new).align(src, tgt)  # type: ignore[arg-type]
+        b = cls(encoder=old).align(src, tgt)  # type: ignore[arg-type]
+        assert [x.as_set() for x in a] == [x.as_set() for x in b]
+        assert sum(len(x) for x in a) > 150

@@ -13,7 +13,7 @@ import pytest
 
 from xlner.errors import MissingDependencyError, XlnerError
 from xlner.models.runtime import Runtime, parse_runtime
-from xlner.models.subwords import token_batches, window_batches
+from xlner.models.subwords import clean_words, token_batches, window_batches
 
 SRC = [
     ["John", "Smith", "visited", "Berlin", "yesterday", "."],
@@ -60,18 +60,27 @@ def test_token_batches_respect_the_budget_and_cover_every_row(max_rows: int | No
         token_batches([1], 0)
 
 
-def test_window_batches_padded_size_within_budget(tiny: dict[str, Path]) -> None:
+@pytest.mark.parametrize("arch", ["xlmr", "bert"])
+def test_window_batches_padded_size_within_budget(tiny: dict[str, Path], arch: str) -> None:
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(tiny["xlmr"])
-    sents = SRC * 5
+    tok = AutoTokenizer.from_pretrained(tiny[arch])
+    sents = [*SRC, ["a", "Berlin" * 30, "b"], ["", " ", "x"]] * 5  # a word longer than a window
     seen: dict[int, list[tuple[int, int]]] = {}
-    for pieces, enc in window_batches(tok, sents, 24, 100):
-        ids = enc["input_ids"]
+    for pieces, batch in window_batches(tok, sents, 24, 100):
+        ids = batch.input_ids
         assert ids.shape[0] == len(pieces) and ids.shape[1] <= 24
         assert ids.shape[0] == 1 or ids.size <= 100
-        for si, a, b in pieces:
+        for row, (si, a, b) in enumerate(pieces):
             seen.setdefault(si, []).append((a, b))
+            # the row is exactly the tokenizer's encoding of the window's words alone
+            words = clean_words(sents[si][a:b])  # blank words become "_"
+            alone = tok(words, is_split_into_words=True, truncation=True, max_length=24)
+            n = len(alone["input_ids"])
+            assert batch.input_ids[row, :n].tolist() == alone["input_ids"]
+            assert batch.attention_mask[row].tolist() == [1] * n + [0] * (ids.shape[1] - n)
+            wids = [-1 if w is None else w for w in alone.word_ids()]
+            assert batch.word_ids[row, :n].tolist() == wids
     for si, words in enumerate(sents):  # every non-empty sentence covered once, in windows
         spans = sorted(seen.get(si, []))
         assert [w for a, b in spans for w in range(a, b)] == list(range(len(words)))

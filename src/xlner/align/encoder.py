@@ -22,7 +22,7 @@ from xlner.data import Alignment
 from xlner.errors import XlnerError
 from xlner.models.loading import load_pretrained, pick_device, require_transformers
 from xlner.models.runtime import Encoder, default_max_tokens, load_encoder, runtime_for
-from xlner.models.subwords import max_subwords, window_batches, word_ids
+from xlner.models.subwords import max_subwords, window_batches
 
 DEFAULT_ENCODER = "bert-base-multilingual-cased"
 #: Sentence pairs embedded and aligned together by the embedding aligners.
@@ -83,9 +83,9 @@ class SubwordEncoder:
         parts: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
         batches = window_batches(tok, sentences, self.max_length, self.max_tokens, self.batch_size)
         for batch, enc in batches:
-            hidden = encoder(enc["input_ids"], enc["attention_mask"])
+            hidden = encoder(enc.input_ids, enc.attention_mask)
             for row, (si, a, _) in enumerate(batch):
-                wids = word_ids(enc, row)
+                wids = enc.word_ids[row]
                 keep = np.flatnonzero(wids >= 0)
                 parts.setdefault(si, []).append((a, hidden[row, keep], wids[keep] + a))
         result = []

@@ -8,13 +8,40 @@ against it ("today's links")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from xlner.align.encoder import Embedded
 from xlner.models.loading import load_model_and_tokenizer, require_torch
-from xlner.models.subwords import max_subwords, window_batches, word_ids
+from xlner.models.subwords import clean_words, max_subwords, word_windows
+
+
+def fixed_size_batches(
+    tokenizer: Any, sentences: Sequence[Sequence[str]], max_length: int, batch_size: int
+) -> Iterator[tuple[list[tuple[int, int, int]], Any]]:
+    """The old batching: word counts from one tokenizer call per sentence, windows sorted by
+    subwords, ``batch_size`` windows per batch, each batch tokenised by the tokenizer."""
+    sents = [clean_words(s) for s in sentences]
+    counts = [
+        [len(x) for x in tokenizer(list(s), add_special_tokens=False)["input_ids"]] if s else []
+        for s in sents
+    ]
+    room = max_length - tokenizer.num_special_tokens_to_add()
+    pieces = [(si, a, b) for si, c in enumerate(counts) for a, b in word_windows(c, room)]
+    pieces.sort(key=lambda p: -sum(counts[p[0]][p[1] : p[2]]))
+    for k in range(0, len(pieces), batch_size):
+        batch = pieces[k : k + batch_size]
+        enc = tokenizer(
+            [sents[si][a:b] for si, a, b in batch],
+            is_split_into_words=True,
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+        )
+        yield batch, enc
 
 
 class FullHiddenStatesEncoder:
@@ -30,15 +57,14 @@ class FullHiddenStatesEncoder:
     def embed(self, sentences: Sequence[Sequence[str]]) -> list[Embedded]:
         torch = require_torch()
         parts: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
-        no_budget = 10**12  # fixed-size batches only, as before token budgets
-        for batch, enc in window_batches(
-            self.tokenizer, sentences, self.max_length, no_budget, self.batch_size, "pt"
+        for batch, enc in fixed_size_batches(
+            self.tokenizer, sentences, self.max_length, self.batch_size
         ):
             with torch.inference_mode():
                 out = self.model(**enc, output_hidden_states=True)
             hidden = out.hidden_states[self.layer].float().numpy()
             for row, (si, a, _) in enumerate(batch):
-                wids = word_ids(enc, row)
+                wids = np.array([-1 if w is None else w for w in enc.word_ids(row)])
                 keep = np.flatnonzero(wids >= 0)
                 parts.setdefault(si, []).append((a, hidden[row, keep], wids[keep] + a))
         result = []

@@ -119,6 +119,14 @@ def load_pretrained(loader: Any, name: str, what: str, **kwargs: Any) -> Any:
         ) from None
 
 
+def cpu_threads() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def pick_device(device: str | None) -> str:
     """``auto`` -> ``cuda`` when available, else ``cpu``."""
     torch = require_torch()

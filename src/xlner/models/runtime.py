@@ -55,6 +55,7 @@ import numpy as np
 from xlner.errors import MissingDependencyError, XlnerError
 from xlner.models.loading import (
     cache_dir,
+    cpu_threads,
     load_pretrained,
     require_torch,
     require_transformers,
@@ -93,23 +94,44 @@ def runtime_names() -> list[str]:
     return [Runtime(e, p).name for e in ENGINES for p in PRECISIONS[e]]
 
 
-def default_runtime(device: str) -> Runtime:
-    """The fastest runtime meeting the quality floors on ``device`` (measured on a 2-core
-    CPU, see docs/benchmarks.md): CTranslate2 int8 on a CPU when ``ctranslate2`` is installed
-    (PyTorch fp32 otherwise); PyTorch fp32 on a GPU, where no measurement has been made yet."""
-    if device.startswith("cpu"):
-        try:
-            import ctranslate2  # noqa: F401
-        except ImportError:
-            return Runtime("torch")
-        return Runtime("ct2", "int8")
-    return Runtime("torch")
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), where PyTorch's bf16
+    matrix products run ~2x faster than fp32 ones; elsewhere bf16 is emulated and slow."""
+    try:
+        import torch
+
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except (ImportError, AttributeError):
+        return False
 
 
-def parse_runtime(name: str | None, device: str) -> Runtime:
+def default_runtime(device: str, task: Task = "hidden") -> Runtime:
+    """The fastest runtime meeting xlner's quality floors for ``task`` on ``device`` (aligners:
+    >= 99% of the fp32 links kept; taggers: within 0.5 F1 of fp32), chosen by measurement on
+    a 2-core CPU with AVX512-BF16 (docs/benchmarks.md, "Encoder runtimes"):
+
+    - CPU with native bf16: PyTorch bf16 (int8 runtimes keep only ~98.8% of the aligner's
+      links: per-token activation quantisation);
+    - other CPUs: CTranslate2 fp32 (the fastest fp32 engine measured), PyTorch fp32 when
+      ``ctranslate2`` is not installed;
+    - GPU: PyTorch fp32 with SDPA attention (no GPU measurement yet: bf16/fp16 are options).
+    """
+    del task  # the same choice for both tasks, so far; kept so a measurement can split them
+    if not device.startswith("cpu"):
+        return Runtime("torch")
+    if cpu_has_bf16():
+        return Runtime("torch", "bf16")
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        return Runtime("torch")
+    return Runtime("ct2")
+
+
+def parse_runtime(name: str | None, device: str, task: Task = "hidden") -> Runtime:
     """``None``/``auto`` -> :func:`default_runtime`; otherwise ``ENGINE[-PRECISION]``."""
     if name in (None, "", "auto"):
-        return default_runtime(device)
+        return default_runtime(device, task)
     engine, _, precision = name.strip().lower().partition("-")
     precision = precision or "fp32"
     precision = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}.get(precision, precision)
@@ -134,12 +156,14 @@ def default_max_tokens(device: str) -> int:
     return DEFAULT_MAX_TOKENS["cpu" if device.startswith("cpu") else "cuda"]
 
 
-def runtime_for(runtime: str | None, dtype: str | None, device: str) -> Runtime:
+def runtime_for(
+    runtime: str | None, dtype: str | None, device: str, task: Task = "hidden"
+) -> Runtime:
     """The runtime a backend runs: ``runtime`` when given; else PyTorch in ``dtype`` when one is
-    given (the older ``dtype=`` option); else the device's default."""
+    given (the older ``dtype=`` option); else the device's default for ``task``."""
     if runtime is None and dtype not in (None, "", "auto"):
         return parse_runtime(f"torch-{dtype}", device)
-    return parse_runtime(runtime, device)
+    return parse_runtime(runtime, device, task)
 
 
 class Encoder(Protocol):
@@ -301,13 +325,6 @@ def word_embeddings(model: str) -> np.ndarray:
     return np.load(folder / "embeddings.npy", mmap_mode="r")
 
 
-def _cpu_threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 # ----------------------------------------------------------------------------- ONNX Runtime
 
 
@@ -384,7 +401,7 @@ class OnnxEncoder:
         folder = model_cache(model) / export_name("onnx", task, layer, precision)
         build_once(folder, lambda tmp: export_onnx(model, task, layer, precision, tmp))
         options = ort.SessionOptions()
-        options.intra_op_num_threads = _cpu_threads()
+        options.intra_op_num_threads = cpu_threads()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         providers = ["CPUExecutionProvider"]
         if not device.startswith("cpu"):
@@ -503,7 +520,7 @@ class CT2Encoder:
             str(folder / "ct2"),
             device="cuda" if self.on_gpu else "cpu",
             compute_type=compute[precision],
-            intra_threads=0 if self.on_gpu else _cpu_threads(),
+            intra_threads=0 if self.on_gpu else cpu_threads(),
         )
         self.head = None
         if task == "logits":

@@ -4,6 +4,7 @@ sentences are split into windows of whole words that fit the model, never trunca
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,16 +54,17 @@ Piece = tuple[int, int, int]  # (sentence index, first word, end word)
 
 
 def token_batches(
-    lengths: Sequence[int], max_tokens: int, max_rows: int | None = None
+    lengths: Sequence[int], max_tokens: int, max_rows: int | None = None, sort: bool = True
 ) -> list[list[int]]:
-    """Indices of ``lengths`` sorted longest first and cut into batches whose padded size
-    (rows x longest row) is at most ``max_tokens`` (and at most ``max_rows`` rows, when given).
+    """Indices of ``lengths`` sorted longest first (in input order with ``sort=False``) and cut
+    into batches whose padded size (rows x longest row) is at most ``max_tokens`` (and at most
+    ``max_rows`` rows, when given).
 
     A row longer than the budget gets a batch of its own. Equal lengths keep their input order,
     so the batches are deterministic."""
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i]) if sort else range(len(lengths))
     batches: list[list[int]] = []
     current: list[int] = []
     longest = 0
@@ -79,40 +81,83 @@ def token_batches(
     return batches
 
 
+@dataclass
+class WindowBatch:
+    """One padded batch of word windows (padding on the right)."""
+
+    input_ids: np.ndarray  # (rows, tokens) int64, special tokens included
+    attention_mask: np.ndarray  # (rows, tokens) int64
+    word_ids: np.ndarray  # (rows, tokens): word of each subword within its window; -1 otherwise
+
+
+@dataclass
+class _Tokenised:
+    ids: list[np.ndarray]  # per sentence: subword ids, no special tokens
+    wids: list[np.ndarray]  # per sentence: the word of each subword
+
+
+def _tokenise(tokenizer: Any, sents: Sequence[list[str]]) -> _Tokenised:
+    """Every sentence's subwords in one tokenizer call (words tokenised one by one, as
+    ``is_split_into_words`` does, so a window's subwords are a slice of its sentence's)."""
+    full = [i for i, s in enumerate(sents) if s]
+    ids: list[np.ndarray] = [np.zeros(0, np.int64)] * len(sents)
+    wids: list[np.ndarray] = [np.zeros(0, np.int64)] * len(sents)
+    if full:
+        enc = tokenizer(
+            [sents[i] for i in full], is_split_into_words=True, add_special_tokens=False
+        )
+        for k, i in enumerate(full):
+            ids[i] = np.asarray(enc["input_ids"][k], dtype=np.int64)
+            wids[i] = np.array([-1 if w is None else w for w in enc.word_ids(k)], dtype=np.int64)
+    return _Tokenised(ids, wids)
+
+
+def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The ids the tokenizer puts before and after a single sequence (``[CLS]``/``[SEP]``,
+    ``<s>``/``</s>``)."""
+    enc = tokenizer(["x"], is_split_into_words=True)
+    ids, wids = enc["input_ids"], enc.word_ids()
+    first = wids.index(0)
+    last = len(wids) - 1 - wids[::-1].index(0)
+    return list(ids[:first]), list(ids[last + 1 :])
+
+
 def window_batches(
     tokenizer: Any,
     sentences: Sequence[Sequence[str]],
     max_length: int,
     max_tokens: int,
     max_rows: int | None = None,
-    return_tensors: str = "np",
-) -> Iterator[tuple[list[Piece], Any]]:
-    """Length-sorted batches of word windows, tokenised with ``is_split_into_words``, each at
-    most ``max_tokens`` subwords once padded (special tokens included; see
-    :func:`token_batches`) and at most ``max_rows`` windows.
+) -> Iterator[tuple[list[Piece], WindowBatch]]:
+    """Length-sorted batches of word windows, each at most ``max_tokens`` subwords once padded
+    (special tokens included; see :func:`token_batches`) and at most ``max_rows`` windows.
 
-    Yields ``(pieces, encoding)``; row r of the encoding holds the words
-    ``sentences[s][a:b]`` for ``pieces[r] == (s, a, b)``. Empty sentences yield nothing.
+    Sentences are tokenised once, word by word (``is_split_into_words``), and each window is a
+    slice of its sentence's subwords between the tokenizer's special tokens: the ids are those
+    of tokenising the window's words alone. Yields ``(pieces, batch)``; row r of the batch
+    holds the words ``sentences[s][a:b]`` for ``pieces[r] == (s, a, b)``. Empty sentences yield
+    nothing.
     """
     sents = [clean_words(s) for s in sentences]
-    counts = subword_counts(tokenizer, sents)
-    special = tokenizer.num_special_tokens_to_add()
-    room = max_length - special
-    pieces = [(si, a, b) for si, c in enumerate(counts) for a, b in word_windows(c, room)]
-    lengths = [min(sum(counts[si][a:b]), room) + special for si, a, b in pieces]
+    tok = _tokenise(tokenizer, sents)
+    head, tail = _special_tokens(tokenizer)
+    room = max_length - len(head) - len(tail)
+    counts = [np.bincount(w[w >= 0], minlength=len(s)) for w, s in zip(tok.wids, sents)]
+    pieces = [(si, a, b) for si, c in enumerate(counts) for a, b in word_windows(c.tolist(), room)]
+    lengths = [min(int(counts[si][a:b].sum()), room) + len(head) + len(tail) for si, a, b in pieces]
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     for idx in token_batches(lengths, max_tokens, max_rows):
         batch = [pieces[i] for i in idx]
-        enc = tokenizer(
-            [sents[si][a:b] for si, a, b in batch],
-            is_split_into_words=True,
-            return_tensors=return_tensors,
-            padding=True,
-            truncation=True,
-            max_length=max_length,
-        )
-        yield batch, enc
-
-
-def word_ids(enc: Any, row: int) -> np.ndarray:
-    """Word index of every subword of row ``row``; -1 for special and padding tokens."""
-    return np.array([-1 if w is None else w for w in enc.word_ids(row)])
+        width = max(lengths[i] for i in idx)
+        ids = np.full((len(batch), width), pad, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        wids = np.full((len(batch), width), -1, dtype=np.int64)
+        for row, (si, a, b) in enumerate(batch):
+            w = tok.wids[si]
+            lo, hi = np.searchsorted(w, a), np.searchsorted(w, b)
+            hi = min(hi, lo + room)
+            n = len(head) + (hi - lo) + len(tail)
+            ids[row, :n] = np.concatenate([head, tok.ids[si][lo:hi], tail])
+            mask[row, :n] = 1
+            wids[row, len(head) : len(head) + hi - lo] = w[lo:hi] - a
+        yield batch, WindowBatch(ids, mask, wids)

@@ -22,7 +22,7 @@ from xlner.data import Span, tags_to_spans
 from xlner.errors import XlnerError
 from xlner.models.loading import load_pretrained, pick_device, require_transformers
 from xlner.models.runtime import Encoder, default_max_tokens, load_encoder, runtime_for
-from xlner.models.subwords import max_subwords, window_batches, word_ids
+from xlner.models.subwords import max_subwords, window_batches
 from xlner.progress import progress
 from xlner.tag.base import as_tag, normalise_label
 
@@ -59,7 +59,7 @@ class HFTagger:
         self._max_length = max_length
         self.device = pick_device(device)
         self.max_tokens = max_tokens or default_max_tokens(self.device)
-        self.runtime = runtime_for(runtime, dtype, self.device)
+        self.runtime = runtime_for(runtime, dtype, self.device, "logits")
         self.block = block
         self.label_map = label_map
         self.show_progress = show_progress
@@ -106,9 +106,9 @@ class HFTagger:
             block = sentences[start : start + self.block]
             batches = window_batches(tok, block, self.max_length, self.max_tokens, self.batch_size)
             for batch, enc in batches:
-                p_all = _softmax(model(enc["input_ids"], enc["attention_mask"]))
+                p_all = _softmax(model(enc.input_ids, enc.attention_mask))
                 for row, (si, a, _) in enumerate(batch):
-                    wids = word_ids(enc, row)
+                    wids = enc.word_ids[row]
                     pos = np.flatnonzero(wids >= 0)
                     first = pos[np.r_[True, wids[pos][1:] != wids[pos][:-1]]]
                     probs[start + si][a + wids[first]] = p_all[row, first]

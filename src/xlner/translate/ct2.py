@@ -2,6 +2,12 @@
 (or :func:`convert`), int8 on CPU and float16/int8_float16 on GPU. Same protocol and language
 handling as :class:`~xlner.translate.hf.HFTranslator`; the tokenizer is loaded from the same
 directory (the converter copies it with ``--copy_files``) or from ``tokenizer=``.
+
+Batches are capped by source tokens (``max_batch_size=max_tokens, batch_type="tokens"``:
+CTranslate2 sorts by length and cuts the batches itself) and run on as many threads as the
+process may use. With ``batch_size`` (a cap on sentences), unsorted batches, or forced output
+lengths (``output_ratio``, benchmarks with random weights), xlner forms the same token-budget
+batches itself (:func:`~xlner.models.subwords.token_batches`), exactly as the HF translator.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from typing import Any
 
 from xlner.errors import MissingDependencyError, MissingModelError, UnsupportedLanguageError
 from xlner.languages import nllb_code
-from xlner.models.loading import load_pretrained, require_transformers
+from xlner.models.loading import cpu_threads, load_pretrained, require_transformers
+from xlner.models.subwords import token_batches
+from xlner.translate.hf import default_max_tokens
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -52,11 +60,12 @@ class CT2Translator:
         tokenizer: str | None = None,
         device: str = "auto",
         compute_type: str = "default",
-        batch_size: int = 32,
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
         max_length: int = 200,
         num_beams: int = 1,
         inter_threads: int = 1,
-        intra_threads: int = 0,
+        intra_threads: int | None = None,
         output_ratio: float | None = None,
         sort_by_length: bool = True,
     ) -> None:
@@ -70,11 +79,12 @@ class CT2Translator:
         self.tokenizer_name = tokenizer or model
         self.device = device
         self.compute_type = compute_type
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # at most this many sentences per batch (None: no cap)
+        self._max_tokens = max_tokens
         self.max_length = max_length
         self.num_beams = num_beams
         self.inter_threads = inter_threads
-        self.intra_threads = intra_threads
+        self.intra_threads = intra_threads  # None: every core this process may use (CPU)
         self.output_ratio = output_ratio
         self.sort_by_length = sort_by_length
 
@@ -86,6 +96,21 @@ class CT2Translator:
         )
 
     @cached_property
+    def resolved_device(self) -> str:
+        if self.device != "auto":
+            return self.device
+        return "cuda" if _ct2().get_cuda_device_count() > 0 else "cpu"
+
+    @property
+    def max_tokens(self) -> int:
+        """Source tokens per batch (default: by device, as the HF translator)."""
+        return self._max_tokens or default_max_tokens(self.resolved_device)
+
+    @max_tokens.setter
+    def max_tokens(self, value: int | None) -> None:
+        self._max_tokens = value
+
+    @cached_property
     def translator(self) -> Any:
         ct2 = _ct2()
         if not Path(self.model_dir, "model.bin").is_file():
@@ -93,15 +118,16 @@ class CT2Translator:
                 f"{self.model_dir} is not a CTranslate2 model directory (no model.bin); convert "
                 "one with `ct2-transformers-converter` or xlner.translate.ct2.convert"
             )
-        device = self.device
-        if device == "auto":
-            device = "cuda" if ct2.get_cuda_device_count() > 0 else "cpu"
+        device = self.resolved_device
+        threads = self.intra_threads
+        if threads is None:
+            threads = 0 if device != "cpu" else max(1, cpu_threads() // self.inter_threads)
         return ct2.Translator(
             self.model_dir,
             device=device,
             compute_type=self.compute_type,
             inter_threads=self.inter_threads,
-            intra_threads=self.intra_threads,
+            intra_threads=threads,
         )
 
     @cached_property
@@ -133,29 +159,39 @@ class CT2Translator:
             tok.convert_ids_to_tokens(ids)
             for ids in tok(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         ]
-        order = (
-            sorted(range(len(sources)), key=lambda i: -len(sources[i]))
-            if self.sort_by_length
-            else list(range(len(sources)))
-        )
         out = [""] * len(texts)
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
+        kwargs: dict[str, Any] = {
+            "beam_size": self.num_beams,
+            "max_decoding_length": self.max_length,
+        }
+        if self.output_ratio is None and self.batch_size is None and self.sort_by_length:
+            # CTranslate2 sorts by length and cuts token-budget batches itself
+            results = self.translator.translate_batch(
+                sources,
+                max_batch_size=self.max_tokens,
+                batch_type="tokens",
+                target_prefix=[[prefix]] * len(sources) if prefix is not None else None,
+                **kwargs,
+            )
+            for i, res in enumerate(results):
+                out[i] = self._decode(res.hypotheses[0], prefix)
+            return out
+        lengths = [len(s) for s in sources]
+        for idx in token_batches(lengths, self.max_tokens, self.batch_size, self.sort_by_length):
             batch = [sources[i] for i in idx]
-            kwargs: dict[str, Any] = {
-                "beam_size": self.num_beams,
-                "max_decoding_length": self.max_length,
-            }
+            kw = dict(kwargs)
             if self.output_ratio is not None:
                 n = min(self.max_length, math.ceil(max(map(len, batch)) * self.output_ratio))
-                kwargs.update(min_decoding_length=n, max_decoding_length=n)
+                kw.update(min_decoding_length=n, max_decoding_length=n)
             if prefix is not None:
-                kwargs["target_prefix"] = [[prefix]] * len(batch)
-            results = self.translator.translate_batch(batch, **kwargs)
+                kw["target_prefix"] = [[prefix]] * len(batch)
+            results = self.translator.translate_batch(batch, **kw)
             for i, res in zip(idx, results):
-                tokens = res.hypotheses[0]
-                if prefix is not None and tokens and tokens[0] == prefix:
-                    tokens = tokens[1:]
-                ids = tok.convert_tokens_to_ids(tokens)
-                out[i] = tok.decode(ids, skip_special_tokens=True).strip()
+                out[i] = self._decode(res.hypotheses[0], prefix)
         return out
+
+    def _decode(self, tokens: list[str], prefix: str | None) -> str:
+        if prefix is not None and tokens and tokens[0] == prefix:
+            tokens = tokens[1:]
+        tok = self.tokenizer
+        return str(tok.decode(tok.convert_tokens_to_ids(tokens), skip_special_tokens=True)).strip()

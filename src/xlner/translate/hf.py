@@ -4,8 +4,9 @@ NLLB: the source language is set on the tokenizer (``tokenizer.src_lang = "hau_L
 target is forced as the first generated token with ``forced_bos_token_id =
 tokenizer.convert_tokens_to_ids("eng_Latn")`` (``lang_code_to_id`` is gone from recent
 transformers). M2M100 uses ``__en__``-style tokens; Marian models are single-pair and take no
-language tokens. Paper defaults: greedy decoding, ``max_length`` 200, batch 32. Batches are
-length-sorted and the output order restored.
+language tokens. Paper defaults: greedy decoding, ``max_length`` 200. Batches are
+length-sorted (by subword tokens) and capped by padded source tokens (``max_tokens``; and by
+sentences with ``batch_size``, when given), and the output order restored.
 
 ``output_ratio`` (benchmarks with random weights): force every output to
 ``ceil(source tokens x ratio)`` tokens, so generation cost follows the source length as it
@@ -28,9 +29,16 @@ from xlner.models.loading import (
     require_torch,
     require_transformers,
 )
+from xlner.models.subwords import token_batches
 from xlner.progress import progress
 
 DEFAULT_MODEL = "facebook/nllb-200-distilled-600M"
+#: Padded source tokens per generation batch (see docs/benchmarks.md, "Translation").
+DEFAULT_MAX_TOKENS = {"cpu": 2048, "cuda": 8192}
+
+
+def default_max_tokens(device: str) -> int:
+    return DEFAULT_MAX_TOKENS["cpu" if device.startswith("cpu") else "cuda"]
 
 
 class HFTranslator:
@@ -38,7 +46,8 @@ class HFTranslator:
         self,
         model: str | None = None,
         *,
-        batch_size: int = 32,
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
         max_length: int = 200,
         num_beams: int = 1,
         device: str | None = "auto",
@@ -48,10 +57,11 @@ class HFTranslator:
         show_progress: bool = False,
     ) -> None:
         self.model_name = model or DEFAULT_MODEL
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # at most this many sentences per batch (None: no cap)
         self.max_length = max_length
         self.num_beams = num_beams
         self.device = pick_device(device)
+        self.max_tokens = max_tokens or default_max_tokens(self.device)
         self.dtype = dtype
         self.output_ratio = output_ratio
         self.sort_by_length = sort_by_length
@@ -141,14 +151,12 @@ class HFTranslator:
         gen: dict[str, Any] = {"num_beams": self.num_beams, "do_sample": False}
         if tgt_token is not None:
             gen["forced_bos_token_id"] = tok.convert_tokens_to_ids(tgt_token)
-        lengths = [len(t) for t in texts]
-        order = (
-            sorted(range(len(texts)), key=lambda i: -lengths[i])
-            if self.sort_by_length
-            else list(range(len(texts)))
-        )
+        lengths = [
+            len(ids)
+            for ids in tok(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        ]
         out: list[str] = [""] * len(texts)
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches = token_batches(lengths, self.max_tokens, self.batch_size, self.sort_by_length)
         for idx in progress(
             batches, desc=f"translate {src_lang}->{tgt_lang}", enabled=self.show_progress
         ):
