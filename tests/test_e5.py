@@ -121,6 +121,7 @@ def test_e5_aligner_crosses_on_swapped_words(e5_dir: Path) -> None:
     assert np.all(np.array(sorted(same))[:, 0] == np.array(sorted(same))[:, 1])
 
 
+@pytest.mark.slow
 def test_e5_fp32_links_identical_to_the_full_hidden_states_path(e5_dir: Path) -> None:
     """The fp32 PyTorch runtime (first 8 layers only, token-budget batches, block-wise) gives
     exactly the links of xlner 0.2's path (all hidden states) on the hand-aligned pairs."""

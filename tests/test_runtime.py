@@ -103,6 +103,45 @@ def test_parse_runtime_names_and_errors() -> None:
         parse_runtime("onnx-fp16", "cpu")
 
 
+@pytest.mark.parametrize(
+    "task,family,bf16,ct2,expected",
+    [
+        ("logits", "xlm-roberta", True, True, "ct2-int8"),
+        ("logits", "deberta-v2", True, True, "torch-bf16"),  # CTranslate2 cannot convert it
+        ("logits", None, False, False, "torch"),
+        ("hidden", "bert", True, True, "torch-bf16"),
+        ("hidden", "bert", False, True, "ct2"),
+        ("hidden", "deberta-v2", False, True, "torch"),
+        ("hidden", "bert", False, False, "torch"),
+    ],
+)
+def test_default_runtime_per_task_family_and_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+    task: str,
+    family: str | None,
+    bf16: bool,
+    ct2: bool,
+    expected: str,
+) -> None:
+    from xlner.models import runtime
+
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: bf16)
+    monkeypatch.setattr(runtime, "has_ctranslate2", lambda: ct2)
+    assert runtime.default_runtime("cpu", task, family).name == expected  # type: ignore[arg-type]
+    assert runtime.default_runtime("cuda", task, family).name == "torch"
+
+
+def test_default_runtime_is_resolved_from_the_models_family(
+    tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlner.models import runtime
+    from xlner.tag import TAGGERS
+
+    monkeypatch.setattr(runtime, "has_ctranslate2", lambda: True)
+    tagger = TAGGERS.create(f"hf:{tiny['tagger']}", device="cpu")  # an XLM-R: converts
+    assert tagger.signature.endswith("|runtime=ct2-int8")
+
+
 def test_missing_onnxruntime_is_one_clear_error(
     tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

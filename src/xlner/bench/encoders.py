@@ -25,6 +25,7 @@ from typing import Any
 from xlner.align.evaluate import alignment_scores, load_gold_alignments
 from xlner.data import Alignment, Sentence
 from xlner.datasets import load_dataset
+from xlner.models.subwords import max_subwords
 
 Words = list[list[str]]
 TODAY = "today (torch fp32, all hidden states)"
@@ -85,6 +86,10 @@ def simalign_library(model_dir: str, layer: int, method: str) -> Callable[[Words
     aligner = SentenceAligner(
         model=model_dir, token_type="bpe", matching_methods=code, device="cpu", layer=layer
     )
+    loader = aligner.embed_loader
+    limit = max_subwords(loader.emb_model.config, loader.tokenizer)
+    if (loader.tokenizer.model_max_length or 0) > limit:  # it truncates there, else crashes
+        loader.tokenizer.model_max_length = limit
 
     def align(src: Words, tgt: Words) -> list[Alignment]:
         return [Alignment.from_pairs(aligner.get_word_aligns(s, t)[key]) for s, t in zip(src, tgt)]
@@ -220,13 +225,15 @@ def run_taggers(
     speed_sentences: int | None = None,
     repeats: int = 2,
     data_dir: str | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Sentences/s on the first set (all of it, or ``speed_sentences``) and entity F1 on every
-    set, for today's path (torch fp32, 32-sentence batches) and each runtime."""
+    set (its first ``limit`` sentences, when given), for today's path (torch fp32, 32-sentence
+    batches) and each runtime."""
     from xlner.evaluate import score_spans
     from xlner.tag.hf import HFTagger
 
-    data = {f"{d}/{lang}": load_dataset(d, lang, "test", data_dir) for d, lang in sets}
+    data = {f"{d}/{lang}": load_dataset(d, lang, "test", data_dir)[:limit] for d, lang in sets}
     today = HFTagger(model, device="cpu", runtime="torch", batch_size=32, max_tokens=10**9)
     taggers: dict[str, HFTagger] = {TODAY_TAGGER: today}
     for rt in runtimes:

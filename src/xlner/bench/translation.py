@@ -55,14 +55,19 @@ def run_translation(
     hf: bool = True,
     repeats: int = 1,
     data_dir: str | None = None,
+    model_dir: str | None = None,
 ) -> dict[str, Any]:
-    from xlner.translate.ct2 import CT2Translator
+    """Sentences/s of each translator and batching on the same ``sentences``; ``model_dir``:
+    an existing HF seq2seq folder instead of the random-weight ``arch``."""
+    from xlner.translate.ct2 import CT2Translator, convert
     from xlner.translate.hf import HFTranslator
 
     sents = [s for s in load_dataset(dataset, lang, "test", data_dir) if s.tokens][:sentences]
     texts = [detokenize(s.tokens, lang) for s in sents]
-    model = arch_translator(arch, texts, data_dir)
+    model = Path(model_dir) if model_dir else arch_translator(arch, texts, data_dir)
     ct2_dir = str(model) + "-ct2-int8"
+    if not Path(ct2_dir, "model.bin").is_file():
+        convert(model, ct2_dir, quantization="int8")
     systems: dict[str, Any] = {}
     if hf:
         systems[f"hf fp32, {rows_today} sentences/batch (today)"] = HFTranslator(
@@ -98,7 +103,7 @@ def run_translation(
         for name in systems
     ]
     result: dict[str, Any] = {
-        "arch": arch,
+        "arch": model_dir or arch,
         "dataset": f"{dataset}/{lang}",
         "sentences": len(texts),
         "repeats": repeats,

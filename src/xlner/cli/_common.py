@@ -109,10 +109,17 @@ def stage_options(sp: argparse.ArgumentParser) -> None:
         "--layer", type=int, help="encoder layer for simalign/awesome (their default: 8)"
     )
     g.add_argument("--device", default="auto", help="auto, cpu, cuda")
-    g.add_argument("--batch-size", type=positive, help="batch size of neural backends")
+    g.add_argument(
+        "--batch-size",
+        type=positive,
+        help="at most this many sentences per batch of neural backends (batches are capped "
+        "by padded tokens too)",
+    )
     g.add_argument(
         "--runtime",
-        help="encoder runtime for neural taggers/aligners (e.g. torch, onnx, onnx-int8)",
+        help="runtime of HF taggers and simalign/awesome aligners: auto (default: the fastest "
+        "measured to keep quality on the device), torch, torch-bf16, torch-fp16, onnx, "
+        "onnx-int8, ct2, ct2-int8",
     )
     g.add_argument(
         "--seed", type=int, help="seed of stochastic backends (eflomal); each has a fixed default"

@@ -105,33 +105,44 @@ def cpu_has_bf16() -> bool:
         return False
 
 
-def default_runtime(device: str, task: Task = "hidden") -> Runtime:
-    """The fastest runtime meeting xlner's quality floors for ``task`` on ``device`` (aligners:
-    >= 99% of the fp32 links kept; taggers: within 0.5 F1 of fp32), chosen by measurement on
-    a 2-core CPU with AVX512-BF16 (docs/benchmarks.md, "Encoder runtimes"):
-
-    - CPU with native bf16: PyTorch bf16 (int8 runtimes keep only ~98.8% of the aligner's
-      links: per-token activation quantisation);
-    - other CPUs: CTranslate2 fp32 (the fastest fp32 engine measured), PyTorch fp32 when
-      ``ctranslate2`` is not installed;
-    - GPU: PyTorch fp32 with SDPA attention (no GPU measurement yet: bf16/fp16 are options).
-    """
-    del task  # the same choice for both tasks, so far; kept so a measurement can split them
-    if not device.startswith("cpu"):
-        return Runtime("torch")
-    if cpu_has_bf16():
-        return Runtime("torch", "bf16")
+def has_ctranslate2() -> bool:
     try:
         import ctranslate2  # noqa: F401
     except ImportError:
+        return False
+    return True
+
+
+def default_runtime(device: str, task: Task = "hidden", family: str | None = None) -> Runtime:
+    """The fastest runtime meeting xlner's quality floors for ``task`` on ``device``, for a model
+    of ``family`` (its ``model_type``; ``None``: unknown). Chosen by measurement on a 2-core CPU
+    with AVX512-BF16 and multilingual-e5-small (docs/benchmarks.md, "Encoder runtimes"):
+
+    - aligners (``hidden``): PyTorch bf16 on a CPU with native bf16 (keeps 99.7% of the fp32
+      links; the int8 runtimes keep only ~98.8%: per-token activation quantisation moves
+      near-tie links); on other CPUs CTranslate2 fp32 (the fastest fp32 engine measured);
+    - taggers (``logits``): CTranslate2 int8 on a CPU (within 0.3 F1 of fp32 on four test
+      sets, the fastest runtime measured), for the BERT and RoBERTa families it converts;
+      otherwise PyTorch, bf16 where the CPU has it;
+    - GPU: PyTorch fp32 with SDPA attention (not measured yet; bf16/fp16 are options).
+    """
+    if not device.startswith("cpu"):
         return Runtime("torch")
-    return Runtime("ct2")
+    ct2 = has_ctranslate2() and (family is None or family in CT2_FAMILIES)
+    bf16 = cpu_has_bf16()
+    if task == "logits" and ct2:
+        return Runtime("ct2", "int8")
+    if bf16:
+        return Runtime("torch", "bf16")
+    return Runtime("ct2") if ct2 and task == "hidden" else Runtime("torch")
 
 
-def parse_runtime(name: str | None, device: str, task: Task = "hidden") -> Runtime:
+def parse_runtime(
+    name: str | None, device: str, task: Task = "hidden", family: str | None = None
+) -> Runtime:
     """``None``/``auto`` -> :func:`default_runtime`; otherwise ``ENGINE[-PRECISION]``."""
     if name in (None, "", "auto"):
-        return default_runtime(device, task)
+        return default_runtime(device, task, family)
     engine, _, precision = name.strip().lower().partition("-")
     precision = precision or "fp32"
     precision = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}.get(precision, precision)
@@ -149,7 +160,7 @@ def parse_runtime(name: str | None, device: str, task: Task = "hidden") -> Runti
 
 
 #: Padded subword tokens per encoder batch (see docs/benchmarks.md, "Token budget").
-DEFAULT_MAX_TOKENS = {"cpu": 4096, "cuda": 32768}
+DEFAULT_MAX_TOKENS = {"cpu": 2048, "cuda": 32768}
 
 
 def default_max_tokens(device: str) -> int:
@@ -157,13 +168,24 @@ def default_max_tokens(device: str) -> int:
 
 
 def runtime_for(
-    runtime: str | None, dtype: str | None, device: str, task: Task = "hidden"
+    runtime: str | None,
+    dtype: str | None,
+    device: str,
+    task: Task = "hidden",
+    model: str | None = None,
 ) -> Runtime:
     """The runtime a backend runs: ``runtime`` when given; else PyTorch in ``dtype`` when one is
-    given (the older ``dtype=`` option); else the device's default for ``task``."""
-    if runtime is None and dtype not in (None, "", "auto"):
+    given (the older ``dtype=`` option); else the device's default for ``task`` and the family
+    of ``model`` (read from its config when it can be)."""
+    if runtime in (None, "", "auto") and dtype not in (None, "", "auto"):
         return parse_runtime(f"torch-{dtype}", device)
-    return parse_runtime(runtime, device, task)
+    family = None
+    if runtime in (None, "", "auto") and model is not None:
+        try:
+            family = load_config(model).model_type
+        except XlnerError:  # not reachable now: the family-agnostic default
+            family = None
+    return parse_runtime(runtime, device, task, family)
 
 
 class Encoder(Protocol):
@@ -340,6 +362,10 @@ def export_onnx(model: str, task: Task, layer: int | None, precision: str, out: 
     """Export ``model`` (cut after ``layer`` for ``hidden``) to ``out/model.onnx``, with inputs
     ``inputs_embeds`` and ``attention_mask``; int8: dynamic quantisation of the MatMuls."""
     torch = require_torch()
+    try:
+        import onnx
+    except ImportError:
+        raise MissingDependencyError("onnx", "onnx", "runtime onnx") from None
     net, truncated = load_torch_model(model, task, layer)
 
     class Graph(torch.nn.Module):  # type: ignore[name-defined]
@@ -534,7 +560,7 @@ class CT2Encoder:
         if self.on_gpu:
             import ctranslate2
 
-            hidden = hidden.to_device(ctranslate2.Device.cpu)
+            hidden = hidden.to(ctranslate2.DataType.float32).to_device(ctranslate2.Device.cpu)
         out = np.asarray(hidden, dtype=np.float32)
         if out.shape[1] < input_ids.shape[1]:  # pad to the batch's width
             pad = np.zeros((out.shape[0], input_ids.shape[1] - out.shape[1], out.shape[2]))

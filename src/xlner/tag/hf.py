@@ -21,7 +21,13 @@ import numpy as np
 from xlner.data import Span, tags_to_spans
 from xlner.errors import XlnerError
 from xlner.models.loading import load_pretrained, pick_device, require_transformers
-from xlner.models.runtime import Encoder, default_max_tokens, load_encoder, runtime_for
+from xlner.models.runtime import (
+    Encoder,
+    Runtime,
+    default_max_tokens,
+    load_encoder,
+    runtime_for,
+)
 from xlner.models.subwords import max_subwords, window_batches
 from xlner.progress import progress
 from xlner.tag.base import as_tag, normalise_label
@@ -59,10 +65,18 @@ class HFTagger:
         self._max_length = max_length
         self.device = pick_device(device)
         self.max_tokens = max_tokens or default_max_tokens(self.device)
-        self.runtime = runtime_for(runtime, dtype, self.device, "logits")
+        self._runtime_option = (runtime, dtype)
+        if runtime not in (None, "", "auto") or dtype not in (None, "", "auto"):
+            self.runtime  # noqa: B018  (an unknown runtime is an error now, not at first use)
         self.block = block
         self.label_map = label_map
         self.show_progress = show_progress
+
+    @cached_property
+    def runtime(self) -> Runtime:
+        """The runtime this backend runs (the device's default for its model's family, unless
+        one was chosen)."""
+        return runtime_for(*self._runtime_option, self.device, "logits", self.model_name)
 
     @property
     def signature(self) -> str:
