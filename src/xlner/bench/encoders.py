@@ -143,10 +143,10 @@ def run_aligners(
 ) -> dict[str, Any]:
     """Speed (pairs/s on ``speed_pairs`` Spanish-English pairs) and link agreement with today's
     fp32 path (on the hand-aligned gold pairs and on ``agreement_pairs`` Spanish pairs)."""
-    systems = aligner_systems(model, layer, method, runtimes, peers)
     gold = load_gold_alignments()
     g_src, g_tgt, g_ref = [g.src for g in gold], [g.tgt for g in gold], [g.links for g in gold]
-    src, tgt = translated_pairs(max(speed_pairs, agreement_pairs), data_dir)
+    src, tgt = translated_pairs(max(speed_pairs, agreement_pairs), data_dir)  # data first
+    systems = aligner_systems(model, layer, method, runtimes, peers)
     s_src, s_tgt = src[:speed_pairs], tgt[:speed_pairs]
     for system in systems:  # load models and build exports outside the timings
         system.align(s_src[:4], s_tgt[:4])

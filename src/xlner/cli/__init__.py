@@ -9,6 +9,7 @@ inside commands so ``xlner --help`` and ``xlner evaluate`` start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,7 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: oneDNN (PyTorch's CPU kernels for bf16) caches a compiled primitive per matrix shape, up to
+#: 1,024 by default; token-budget batches have many shapes, so that cache, not the batch, set
+#: the peak memory of a long tagging/aligning call (+300 MB at 10k sentences with e5-small).
+#: A small cache costs no measurable speed (docs/benchmarks.md, "Memory of one call").
+ONEDNN_CACHE = "8"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # read by oneDNN when torch first uses it, which is after this (torch is imported lazily)
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", ONEDNN_CACHE)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
