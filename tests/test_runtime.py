@@ -275,3 +275,26 @@ def test_exports_are_built_once_keyed_by_layer_and_precision(tiny: dict[str, Pat
     names = sorted(p.name for p in root.iterdir())
     assert names == ["embeddings", "onnx-hidden-L2-int8", "onnx-hidden-L3-fp32"]  # no temp left
     assert not (root / "onnx-hidden-L2-int8" / "model-fp32.onnx").exists()
+
+
+def test_ct2_takes_a_model_with_more_embeddings_than_tokens(
+    tiny: dict[str, Path], tmp_path: Path
+) -> None:
+    """A resized (or random-weight) model has embedding rows its tokenizer never produces;
+    CTranslate2's converter wants a token per row: the export pads the vocabulary."""
+    pytest.importorskip("ctranslate2")
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from xlner.tag import TAGGERS
+
+    tok = AutoTokenizer.from_pretrained(tiny["tagger"])
+    net = AutoModelForTokenClassification.from_pretrained(tiny["tagger"])
+    net.resize_token_embeddings(len(tok) + 37)
+    path = tmp_path / "resized"
+    net.save_pretrained(path)
+    tok.save_pretrained(path)
+    ref = TAGGERS.create(f"hf:{path}", device="cpu", runtime="torch")
+    got = TAGGERS.create(f"hf:{path}", device="cpu", runtime="ct2")
+    p_ref = np.concatenate([t.probs for t in ref.tag_with_probs(SRC)])
+    p_got = np.concatenate([t.probs for t in got.tag_with_probs(SRC)])
+    np.testing.assert_allclose(p_got, p_ref, atol=1e-4)

@@ -460,6 +460,28 @@ def require_ctranslate2() -> Any:
     return ctranslate2
 
 
+class _PaddedVocab:
+    """A tokenizer whose ``get_vocab`` covers every row of the embedding matrix: a model whose
+    matrix has more rows than its tokenizer has tokens (resized, or built with random weights)
+    gets placeholder names for the ids its tokenizer never produces, as CTranslate2's converter
+    wants one token per row. Everything else is the tokenizer's."""
+
+    def __init__(self, tokenizer: Any, size: int) -> None:
+        self._tokenizer = tokenizer
+        self._size = size
+
+    def get_vocab(self) -> dict[str, int]:
+        vocab = dict(self._tokenizer.get_vocab())
+        used = set(vocab.values())
+        for i in range(self._size):
+            if i not in used:
+                vocab[f"<xlner_unused_{i}>"] = i
+        return vocab
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tokenizer, name)
+
+
 def _ct2_spec(base: Any, tokenizer: Any) -> Any:
     """A CTranslate2 encoder spec of a (possibly truncated) BERT or RoBERTa-family base model,
     through CTranslate2's own loaders."""
@@ -470,6 +492,13 @@ def _ct2_spec(base: Any, tokenizer: Any) -> Any:
     if getattr(config, "position_embedding_type", "absolute") != "absolute":
         raise XlnerError("runtime ct2 needs absolute position embeddings; use torch or onnx")
     config.position_embedding_type = "absolute"  # dropped from configs by transformers 5
+    rows = base.embeddings.word_embeddings.weight.shape[0]
+    if len(tokenizer.get_vocab()) > rows:
+        raise XlnerError(
+            f"the tokenizer has {len(tokenizer.get_vocab())} tokens but the model only {rows} "
+            "embeddings; use --runtime torch"
+        )
+    tokenizer = _PaddedVocab(tokenizer, rows)
     if config.model_type == "bert":
         pooler = base.pooler
         if pooler is None:  # token classifiers have none; CTranslate2's BERT spec needs one
