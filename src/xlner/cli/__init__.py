@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,7 @@ from xlner.cli import (
     evaluate,
     languages,
     models,
+    plan,
     project_train,
     run,
     tag,
@@ -34,7 +36,19 @@ Stages are chosen as NAME[:MODEL], e.g. --translator hf:facebook/nllb-200-distil
 Run `xlner COMMAND --help` for the options of a command.
 """
 
-COMMANDS = (run, tag, project_train, train, evaluate, bench, models, datasets, languages, convert)
+COMMANDS = (
+    run,
+    tag,
+    project_train,
+    train,
+    evaluate,
+    bench,
+    plan,
+    models,
+    datasets,
+    languages,
+    convert,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", ONEDNN_CACHE)
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_line = shlex.join(["xlner", *(sys.argv[1:] if argv is None else argv)])
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

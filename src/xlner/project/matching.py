@@ -13,8 +13,6 @@ two chosen candidates overlapping (which also forbids one candidate for two enti
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
 
 Match = tuple[int, int, float]  # (entity index, candidate index, score)
 
@@ -73,6 +71,10 @@ def exact_match(
 def _milp_match(
     s: np.ndarray, valid: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> list[Match]:
+    # imported here: scipy.optimize takes ~0.5 s to import, and only conflicts need it
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix
+
     ps, qs = np.nonzero(valid)
     n_var = len(ps)
     k = s.shape[0]

@@ -1,0 +1,63 @@
+"""``xlner plan``: each method's time and price for your languages and volume, and the
+break-even point of translate-train vs translate-test, from a bench JSON (no model loads)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from xlner.cli._common import add_command
+
+
+def register(sub: Any) -> None:
+    from xlner.plan import EXAMPLES
+
+    sp = add_command(
+        sub,
+        "plan",
+        main,
+        "which method, and what it costs, for N languages x M sentences on your hardware",
+        "From a bench JSON measured on your hardware (`xlner bench pipeline`), print each "
+        "method's total time and price for --langs languages of --sentences sentences each, "
+        "the number of sentences per language above which translate-train becomes cheaper "
+        "than translate-test, the quality each method reached (the paper's figures and "
+        "xlner's own runs), and a PNG of total cost against sentences per language. Loads no "
+        f"model. Shipped examples, measured on a 2-core CPU: {', '.join(EXAMPLES)}.",
+    )
+    sp.add_argument(
+        "--bench",
+        required=True,
+        help=f"bench.json of `xlner bench pipeline`, or a shipped example ({', '.join(EXAMPLES)})",
+    )
+    sp.add_argument(
+        "--langs", required=True, help="number of languages (40) or ISO codes (hau,yor,swa)"
+    )
+    sp.add_argument("--sentences", type=int, required=True, help="sentences to tag per language")
+    sp.add_argument(
+        "--usd-per-hour", type=float, help="machine price (default: the one the bench recorded)"
+    )
+    sp.add_argument(
+        "--setup",
+        choices=("e5-small", "offline"),
+        default="e5-small",
+        help="which of xlner's own measured runs the 'F1 ours' column shows",
+    )
+    sp.add_argument("--png", default="plan.png", help="the plot ('' for none)")
+    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+
+def main(args: argparse.Namespace) -> int:
+    from xlner.plan import format_plan, load_bench, make_plan, plot_plan, to_json
+
+    bench, name = load_bench(args.bench)
+    plan = make_plan(bench, name, args.langs, args.sentences, args.usd_per_hour, args.setup)
+    if args.png:
+        from xlner.io.atomic import check_writable
+
+        check_writable(args.png)
+    print(json.dumps(to_json(plan), indent=1) if args.format == "json" else format_plan(plan))
+    if args.png:
+        plot_plan(plan, Path(args.png))
+    return 0

@@ -1,0 +1,150 @@
+"""``xlner plan``: totals, break-even and quality from a bench JSON; the CLI on the shipped
+examples (output, PNG, under a second of CPU, no torch); one-line errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_costmodel import expected_trt, expected_tt, synthetic_bench
+from xlner.cli import main
+from xlner.errors import XlnerError
+from xlner.plan import EXAMPLES, load_bench, make_plan, parse_languages
+from xlner.reference import reference_table
+
+
+def test_parse_languages() -> None:
+    assert parse_languages("40") == (40, [])
+    assert parse_languages(" hau, yor ,swa") == (3, ["hau", "yor", "swa"])
+    for bad, msg in (
+        ("0", "at least 1"),
+        ("-3", "at least 1"),
+        ("", "give a number"),
+        ("hau,qqq", "not supported"),
+        ("hau,hau", "twice"),
+    ):
+        with pytest.raises(XlnerError, match=msg):
+            parse_languages(bad)
+
+
+def test_make_plan_totals_and_break_even() -> None:
+    p = make_plan(synthetic_bench(), "synthetic", "40", 50_000)
+    rows = {r.method.label: r for r in p.rows}
+    tt = rows["translate-test heuristic"]
+    assert tt.seconds == pytest.approx(expected_tt(40, 50_000), rel=1e-6)
+    assert tt.usd == pytest.approx(0.36 * tt.seconds / 3600, rel=1e-9)
+    trt = rows["translate-train heuristic"]
+    assert trt.seconds == pytest.approx(expected_trt(40, 50_000), rel=1e-6)
+    assert p.cheapest().method.label == "model-transfer"
+    ((a, b, n),) = p.break_even
+    assert (a.name, b.name) == ("heuristic", "heuristic") and n is not None
+    assert expected_trt(40, n) <= expected_tt(40, n) * (1 + 1e-9)
+    assert expected_trt(40, n - 1) > expected_tt(40, n - 1)
+    # a price given to plan overrides the bench's
+    assert make_plan(synthetic_bench(), "s", "1", 10, usd_per_hour=3.6).rows[0].usd == (
+        pytest.approx(3.6 * p.model.methods[0].seconds(1, 10) / 3600)
+    )
+
+
+def test_quality_side_by_side() -> None:
+    p = make_plan(synthetic_bench(), "synthetic", "hau,es", 1000)
+    rows = {r.method.label: r for r in p.rows}
+    mt = rows["model-transfer"]
+    assert mt.paper is not None and mt.ours is not None
+    hau = reference_table("masakhaner2")["hau"]["model_transfer"]
+    es = reference_table("panx")["es"]["model_transfer"]
+    assert mt.paper.f1 == pytest.approx(100 * (hau + es) / 2)
+    assert mt.ours.f1 == pytest.approx((58.1 + 76.2) / 2)  # docs/results.md, e5-small
+    tt = rows["translate-test heuristic"]
+    assert tt.paper is not None and tt.paper.langs == ("es", "hau")
+    assert tt.ours is not None and tt.ours.cell() == "71.8 (es)"
+    trt = rows["translate-train heuristic"]
+    assert trt.paper is None  # the paper ran no translate-train
+    assert trt.ours is not None and trt.ours.f1 == pytest.approx(74.4)
+    offline = make_plan(synthetic_bench(), "s", "es", 1000, setup="offline")
+    assert offline.rows[0].ours is not None and offline.rows[0].ours.f1 == pytest.approx(18.9)
+    # a count of languages: the paper's average over MasakhaNER 2.0
+    count = make_plan(synthetic_bench(), "s", "5", 1000).rows[0]
+    assert count.paper is not None and len(count.paper.langs) == len(reference_table("masakhaner2"))
+
+
+def test_plan_cli_on_a_bench_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps(synthetic_bench()))
+    png = tmp_path / "out" / "plan.png"
+    argv = ["plan", "--bench", str(bench), "--langs", "hau,yor", "--sentences", "20000"]
+    assert main([*argv, "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "| translate-train heuristic |" in out and "Break-even" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main([*argv, "--png", "", "--format", "json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["languages"] == 2 and r["codes"] == ["hau", "yor"]
+    assert r["break_even"][0]["sentences_per_language"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bench", "missing.json"], "not found"),
+        (["--bench", "{bad}"], "not a JSON file"),
+        (["--bench", "{}"], "no 'cost_points'"),
+        (["--sentences", "-5"], "at least 1"),
+        (["--langs", "xx1"], "not supported"),
+        (["--usd-per-hour", "-1"], "negative"),
+    ],
+)
+def test_plan_cli_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps(synthetic_bench()))
+    opts = {"--bench": str(bench), "--langs": "3", "--sentences": "100", "--png": ""}
+    for k, v in zip(args[::2], args[1::2]):
+        if k == "--bench" and v.startswith("{"):
+            (tmp_path / "x.json").write_text(v)
+            v = str(tmp_path / "x.json")
+        elif k == "--bench":
+            v = str(tmp_path / v)
+        opts[k] = v
+    assert main(["plan", *[x for kv in opts.items() for x in kv]]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("xlner: error:") and message in err and "\n" not in err
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_shipped_examples(example: str) -> None:
+    bench, name = load_bench(example)
+    assert bench["command"].startswith("xlner bench pipeline")
+    assert bench["translate_train"]["finetune"]["runs"]
+    p = make_plan(bench, name, "40", 50_000)
+    assert {r.method.family for r in p.rows} == {
+        "model-transfer",
+        "translate-test",
+        "translate-train",
+    }
+    assert all(r.seconds > 0 for r in p.rows)
+
+
+def test_plan_cli_is_fast_and_loads_no_model(tmp_path: Path) -> None:
+    """The shipped example, in a fresh interpreter: output, PNG, no torch/transformers
+    imported, and under a second of CPU time (imports, fit, table and PNG included)."""
+    png = tmp_path / "plan.png"
+    code = (
+        "import sys, time\n"
+        "from xlner.cli import main\n"
+        f"rc = main(['plan', '--bench', 'cpu-2core-offline', '--langs', '40', "
+        f"'--sentences', '50000', '--png', {str(png)!r}])\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'spacy') if m in sys.modules)\n"
+        "print('RESULT', rc, heavy, time.process_time())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = out.stdout.strip().splitlines()[-1].split(" ", 3)
+    assert result[:3] == ["RESULT", "0", "[]"]
+    assert float(result[3]) < 1.0, f"xlner plan used {result[3]} s of CPU"
+    assert "Break-even" in out.stdout and "translate-train" in out.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
