@@ -262,7 +262,7 @@ def test_exported_taggers_agree_with_torch(tiny: dict[str, Path], runtime: str) 
 def test_exports_are_built_once_keyed_by_layer_and_precision(tiny: dict[str, Path]) -> None:
     pytest.importorskip("onnxruntime")
     from xlner.align.encoder import SubwordEncoder
-    from xlner.models.runtime import model_cache
+    from xlner.models.exports import model_cache
 
     model = str(tiny["xlmr"])
     SubwordEncoder(model, 2, device="cpu", runtime="onnx-int8").embed(SRC[:2])
