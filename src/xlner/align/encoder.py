@@ -94,7 +94,7 @@ class SubwordEncoder:
     def embed(self, sentences: Sequence[Sequence[str]]) -> list[Embedded]:
         """Subword vectors of ``layer`` for every sentence (empty sentences give empty arrays)."""
         tok, encoder = self._loaded
-        parts: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        parts: Parts = {}
         batches = window_batches(tok, sentences, self.max_length, self.max_tokens, self.batch_size)
         for batch, enc in batches:
             hidden = encoder(enc.input_ids, enc.attention_mask)
@@ -102,19 +102,28 @@ class SubwordEncoder:
                 wids = enc.word_ids[row]
                 keep = np.flatnonzero(wids >= 0)
                 parts.setdefault(si, []).append((a, hidden[row, keep], wids[keep] + a))
-        result = []
-        for si in range(len(sentences)):
-            chunks = sorted(parts.pop(si, []), key=lambda x: x[0])
-            if chunks:
-                result.append(
-                    Embedded(
-                        np.concatenate([c[1] for c in chunks]),
-                        np.concatenate([c[2] for c in chunks]),
-                    )
+        return assemble(parts, len(sentences))
+
+
+Parts = dict[int, list[tuple[int, np.ndarray, np.ndarray]]]
+
+
+def assemble(parts: Parts, n: int) -> list[Embedded]:
+    """Every sentence's vectors from its windows' parts ``(first word, vectors, word ids)``
+    (``parts[i]``: sentence i's; none: an empty sentence). Consumes ``parts``."""
+    result = []
+    for si in range(n):
+        chunks = sorted(parts.pop(si, []), key=lambda x: x[0])
+        if chunks:
+            result.append(
+                Embedded(
+                    np.concatenate([c[1] for c in chunks]),
+                    np.concatenate([c[2] for c in chunks]),
                 )
-            else:
-                result.append(Embedded(np.zeros((0, 1), np.float32), np.zeros(0, np.int64)))
-        return result
+            )
+        else:
+            result.append(Embedded(np.zeros((0, 1), np.float32), np.zeros(0, np.int64)))
+    return result
 
 
 def subword_to_word_links(

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from xlner.align.encoder import Embedded
+from xlner.align.encoder import Embedded, Parts, assemble
 from xlner.models.loading import load_model_and_tokenizer, require_torch
 from xlner.models.subwords import clean_words, max_subwords, word_windows
 
@@ -56,7 +56,7 @@ class FullHiddenStatesEncoder:
 
     def embed(self, sentences: Sequence[Sequence[str]]) -> list[Embedded]:
         torch = require_torch()
-        parts: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        parts: Parts = {}
         for batch, enc in fixed_size_batches(
             self.tokenizer, sentences, self.max_length, self.batch_size
         ):
@@ -67,16 +67,4 @@ class FullHiddenStatesEncoder:
                 wids = np.array([-1 if w is None else w for w in enc.word_ids(row)])
                 keep = np.flatnonzero(wids >= 0)
                 parts.setdefault(si, []).append((a, hidden[row, keep], wids[keep] + a))
-        result = []
-        for si in range(len(sentences)):
-            chunks = sorted(parts.get(si, []), key=lambda x: x[0])
-            if chunks:
-                result.append(
-                    Embedded(
-                        np.concatenate([c[1] for c in chunks]),
-                        np.concatenate([c[2] for c in chunks]),
-                    )
-                )
-            else:
-                result.append(Embedded(np.zeros((0, 1), np.float32), np.zeros(0, np.int64)))
-        return result
+        return assemble(parts, len(sentences))
