@@ -12,6 +12,22 @@ import pytest
 from xlner.cli import main
 
 
+def tiny_stages(tiny: dict[str, Path]) -> list[str]:
+    """The stage options of a benchmark on the tiny random models (cost only)."""
+    return [
+        "--translator",
+        f"hf:{tiny['nllb']}",
+        "--tagger",
+        f"hf:{tiny['tagger']}",
+        "--aligner",
+        f"simalign:{tiny['xlmr']}",
+        "--layer",
+        "2",
+        "--device",
+        "cpu",
+    ]
+
+
 @pytest.mark.slow
 def test_bench_pipeline_small(
     tiny: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -36,16 +52,7 @@ def test_bench_pipeline_small(
         "--ct2",
         "--usd-per-hour",
         "1",
-        "--translator",
-        f"hf:{tiny['nllb']}",
-        "--tagger",
-        f"hf:{tiny['tagger']}",
-        "--aligner",
-        f"simalign:{tiny['xlmr']}",
-        "--layer",
-        "2",
-        "--device",
-        "cpu",
+        *tiny_stages(tiny),
         "--translation-cache",
         str(tmp_path / "t.sqlite"),
         "--out",
@@ -148,16 +155,7 @@ def test_bench_translate_train_and_plan(
         "24",
         "--usd-per-hour",
         "1",
-        "--translator",
-        f"hf:{tiny['nllb']}",
-        "--tagger",
-        f"hf:{tiny['tagger']}",
-        "--aligner",
-        f"simalign:{tiny['xlmr']}",
-        "--layer",
-        "2",
-        "--device",
-        "cpu",
+        *tiny_stages(tiny),
         "--no-plots",
         "--out",
         str(out),
