@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,30 @@ def test_cli_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert len(err) == 1 and "bad.txt:2" in err[0] and "Traceback" not in err[0]
     assert main(["evaluate", "--gold", str(tmp_path / "missing.txt"), "--pred", str(bad)]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple]:
+    """Every (sub)command of the CLI, as argv prefixes."""
+    out = [prefix]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out += _commands(sub, (*prefix, name))
+    return out
+
+
+def test_every_help_shows_real_defaults_and_never_none(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from xlner.cli import build_parser
+
+    commands = _commands(build_parser())
+    assert ("train",) in commands and ("bench", "pipeline") in commands
+    for argv in commands:
+        with pytest.raises(SystemExit) as exit_:
+            main([*argv, "--help"])
+        assert exit_.value.code == 0
+        text = capsys.readouterr().out
+        assert "(default: None)" not in text, argv
+        if argv == ("train",):  # options without help text still show their default
+            assert "(default: 3.0)" in text and "(default: 16)" in text

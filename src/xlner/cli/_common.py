@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +20,25 @@ FORMAT_HELP = (
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Shows ``(default: X)`` only where there is a default worth showing."""
 
+    @staticmethod
+    def _shows_default(action: argparse.Action) -> bool:
+        return (
+            not action.required
+            and action.default not in (None, False, argparse.SUPPRESS)
+            and bool(action.option_strings)
+        )
+
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        default = action.default
-        if (
-            "%(default)" not in text
-            and not action.required
-            and default not in (None, False, argparse.SUPPRESS)
-            and action.option_strings
-        ):
+        if "%(default)" not in text and self._shows_default(action):
             text += " (default: %(default)s)"
         return text
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if not action.help and self._shows_default(action):  # argparse skips help-less ones
+            action = copy.copy(action)
+            action.help = "(default: %(default)s)"
+        return super()._format_action(action)
 
 
 def add_command(

@@ -19,14 +19,14 @@ def register(sub: Any) -> None:
         "Fine-tune NAME_OR_PATH for token classification on a CoNLL/JSONL file; selects the "
         "best epoch on --dev entity F1; resumes from the last checkpoint in --out.",
     )
-    sp.add_argument("--train", required=True)
-    sp.add_argument("--dev")
+    sp.add_argument("--train", required=True, help="labelled CoNLL/JSONL file (gold or silver)")
+    sp.add_argument("--dev", help="labelled file to pick the best epoch on (entity F1)")
     sp.add_argument("--base-model", required=True, help="hub name, local path or e5-small")
-    sp.add_argument("--out", required=True)
+    sp.add_argument("--out", required=True, help="model folder (resumed when it has checkpoints)")
     sp.add_argument("--labels", default=DEFAULT_LABELS)
     sp.add_argument("--epochs", type=float, default=3.0)
     sp.add_argument("--max-steps", type=int, default=-1, help="overrides --epochs when > 0")
-    sp.add_argument("--lr", type=float, default=5e-5)
+    sp.add_argument("--lr", type=float, default=5e-5, help="learning rate")
     sp.add_argument("--batch-size", type=int, default=16)
     sp.add_argument("--max-length", type=int, default=256)
     sp.add_argument(
