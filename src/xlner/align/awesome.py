@@ -52,17 +52,16 @@ class AwesomeAligner(EmbeddingAligner):
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise XlnerError("threshold must be between 0 and 1")
-        if block < 1:
-            raise XlnerError("block must be at least 1")
-        self.encoder = encoder or SubwordEncoder(
+        self._set_encoder(
+            encoder,
             model,
             layer,
+            block,
             batch_size=batch_size,
             max_tokens=max_tokens,
             device=device,
             runtime=runtime,
         )
-        self.block = block
         self.threshold = threshold
 
     @property

@@ -152,6 +152,21 @@ class EmbeddingAligner:
     encoder: SubwordEncoder
     block: int = DEFAULT_BLOCK
 
+    def _set_encoder(
+        self,
+        encoder: SubwordEncoder | None,
+        model: str | None,
+        layer: int,
+        block: int,
+        **options: Any,
+    ) -> None:
+        """The given encoder, or one of ``model`` at ``layer`` with ``options`` (batch_size,
+        max_tokens, device, runtime); ``block`` pairs embedded at a time."""
+        if block < 1:
+            raise XlnerError("block must be at least 1")
+        self.encoder = encoder or SubwordEncoder(model, layer, **options)
+        self.block = block
+
     def align_embedded(self, s: Embedded, t: Embedded) -> Alignment:
         raise NotImplementedError
 

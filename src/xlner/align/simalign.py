@@ -102,17 +102,16 @@ class SimAlignAligner(EmbeddingAligner):
             raise XlnerError(
                 f"unknown SimAlign method {method!r}; choose one of: {', '.join(METHODS)}"
             )
-        if block < 1:
-            raise XlnerError("block must be at least 1")
-        self.encoder = encoder or SubwordEncoder(
+        self._set_encoder(
+            encoder,
             model,
             layer,
+            block,
             batch_size=batch_size,
             max_tokens=max_tokens,
             device=device,
             runtime=runtime,
         )
-        self.block = block
         self.method = method
 
     @property
