@@ -88,6 +88,21 @@ def positive(text: str) -> int:
     return value
 
 
+def data_dir_option(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--data-dir", default=None, help="data folder (default: $XLNER_DATA, else ../shared/data)"
+    )
+
+
+def format_option(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="print a Markdown table or JSON",
+    )
+
+
 def stage_options(sp: argparse.ArgumentParser) -> None:
     from xlner.stages import DEFAULT_PRESET, PRESETS
 

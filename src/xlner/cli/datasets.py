@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from xlner.cli._common import add_command
+from xlner.cli._common import add_command, data_dir_option
 
 
 def register(sub: Any) -> None:
     sp = add_command(sub, "datasets", main, "list datasets, their languages and local availability")
     sp.add_argument("action", nargs="?", choices=("list",), default="list")
-    sp.add_argument(
-        "--data-dir", default=None, help="data folder (default: $XLNER_DATA, else ../shared/data)"
-    )
+    data_dir_option(sp)
 
 
 def main(args: argparse.Namespace) -> int:

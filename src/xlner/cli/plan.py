@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from xlner.cli._common import add_command
+from xlner.cli._common import add_command, format_option
 
 
 def register(sub: Any) -> None:
@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
         help="which of xlner's own measured runs the 'F1 ours' column shows",
     )
     sp.add_argument("--png", default="plan.png", help="the plot ('' for none)")
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    format_option(sp)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 from xlner.cli._common import (
     DEFAULT_LABELS,
     add_command,
+    data_dir_option,
     executor_options,
     labels,
     ray_options,
@@ -39,7 +40,7 @@ def register(sub: Any) -> None:
     sp.add_argument("--output-format", default="auto", help="conll or jsonl (auto: by extension)")
     sp.add_argument("--labels", default=DEFAULT_LABELS, help="labels projected, or 'all'")
     sp.add_argument("--limit", type=int, help="only the first N English sentences")
-    sp.add_argument("--data-dir", default=None)
+    data_dir_option(sp)
     sp.add_argument(
         "--min-score", type=score, default=0.0, help="drop projected entities below this confidence"
     )

@@ -8,6 +8,7 @@ from typing import Any
 from xlner.cli._common import (
     DEFAULT_LABELS,
     add_command,
+    data_dir_option,
     executor_options,
     labels,
     ray_options,
@@ -42,9 +43,7 @@ def register(sub: Any) -> None:
         help="matching of ngram/ner given without :greedy/:exact",
     )
     sp.add_argument("--out", required=True, help="output folder (resumed when it exists)")
-    sp.add_argument(
-        "--data-dir", default=None, help="data folder (default: $XLNER_DATA, else ../shared/data)"
-    )
+    data_dir_option(sp)
     sp.add_argument("--limit", type=int, help="only the first N sentences per language")
     sp.add_argument("--labels", default=DEFAULT_LABELS, help="labels scored, or 'all'")
     sp.add_argument(

@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, ints
+from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints
 from xlner.errors import XlnerError
 
 
@@ -42,8 +42,8 @@ def register(bsub: Any) -> None:
         "--agreement-pairs", type=int, default=1000, help="Spanish-English pairs compared"
     )
     sp.add_argument("--repeats", type=int, default=2, help="timed rounds (best kept)")
-    sp.add_argument("--data-dir", default=None)
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    data_dir_option(sp)
+    format_option(sp)
 
     sp = bsub.add_parser(
         "tagger",
@@ -63,8 +63,8 @@ def register(bsub: Any) -> None:
     )
     sp.add_argument("--speed-sentences", type=int, default=None, help="default: the whole set")
     sp.add_argument("--repeats", type=int, default=2, help="timed rounds (best kept)")
-    sp.add_argument("--data-dir", default=None)
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    data_dir_option(sp)
+    format_option(sp)
 
     sp = bsub.add_parser(
         "memory",
@@ -79,8 +79,8 @@ def register(bsub: Any) -> None:
     sp.add_argument("--aligner", default="simalign:e5-small", help="e.g. simalign:e5-small")
     sp.add_argument("--runtimes", default="auto", help="comma-separated; auto = the default")
     sp.add_argument("--sizes", default="1000,10000")
-    sp.add_argument("--data-dir", default=None)
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    data_dir_option(sp)
+    format_option(sp)
 
 
 def _names(text: str) -> list[str]:

@@ -8,7 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, ints, stage_config, stage_options
+from xlner.cli._common import (
+    HelpFormatter,
+    data_dir_option,
+    format_option,
+    ints,
+    stage_config,
+    stage_options,
+)
 from xlner.errors import XlnerError
 
 
@@ -44,7 +51,7 @@ def register(bsub: Any) -> None:
     )
     sp.add_argument("--langs", default="hau")
     sp.add_argument("--split", default="test")
-    sp.add_argument("--data-dir", default=None)
+    data_dir_option(sp)
     sp.add_argument("--methods", default="model-transfer,heuristic,ngram,ner", help="methods timed")
     sp.add_argument("--sentences", type=int, default=32, help="sentences per language")
     sp.add_argument("--scaling-langs", default="1,2,4,8,16")
@@ -64,7 +71,7 @@ def register(bsub: Any) -> None:
         help="machine price, for a $ per million sentences column",
     )
     sp.add_argument("--no-plots", action="store_true")
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    format_option(sp)
     g = sp.add_argument_group(
         "cost model (`xlner plan`)",
         "Every method again at LANGUAGESxSENTENCES points, uncached; the main run (--sentences) "

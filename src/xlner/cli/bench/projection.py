@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from xlner.cli._common import HelpFormatter
+from xlner.cli._common import HelpFormatter, format_option
 
 
 def register(bsub: Any) -> None:
@@ -29,7 +29,7 @@ def register(bsub: Any) -> None:
         help="long pairs timed with the naive reference (slow)",
     )
     sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    format_option(sp)
 
 
 def projection(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, ints
+from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints
 
 
 def register(bsub: Any) -> None:
@@ -33,8 +33,8 @@ def register(bsub: Any) -> None:
     sp.add_argument("--chunk-size", type=int, default=250)
     sp.add_argument("--scaling-langs", default="1,2,4,8,16")
     sp.add_argument("--scaling-sentences-per-lang", type=int, default=100)
-    sp.add_argument("--data-dir", default=None)
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    data_dir_option(sp)
+    format_option(sp)
 
 
 def scale(args: argparse.Namespace) -> int:

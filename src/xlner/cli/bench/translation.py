@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, ints
+from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints
 
 
 def register(bsub: Any) -> None:
@@ -31,8 +31,8 @@ def register(bsub: Any) -> None:
     sp.add_argument("--budgets", default="2048", help="token budgets per batch")
     sp.add_argument("--no-hf", action="store_true", help="CTranslate2 only")
     sp.add_argument("--repeats", type=int, default=1)
-    sp.add_argument("--data-dir", default=None)
-    sp.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    data_dir_option(sp)
+    format_option(sp)
 
 
 def translation(args: argparse.Namespace) -> int:
