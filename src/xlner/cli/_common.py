@@ -55,10 +55,15 @@ def labels(text: str | None) -> list[str] | None:
     """``PER,ORG,LOC`` -> a list; ``all`` -> None (every label)."""
     if text is None or text.strip().lower() in ("all", "*"):
         return None
-    out = [x.strip() for x in text.split(",") if x.strip()]
+    out = names(text)
     if not out:
         raise XlnerError("--labels is empty; give labels such as PER,ORG,LOC, or 'all'")
     return out
+
+
+def names(text: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``: a comma-separated option, blanks dropped."""
+    return [x.strip() for x in text.split(",") if x.strip()]
 
 
 def ints(text: str) -> list[int]:

@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints
+from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints, names
 from xlner.errors import XlnerError
 
 
@@ -83,16 +83,12 @@ def register(bsub: Any) -> None:
     format_option(sp)
 
 
-def _names(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
 def alignment(args: argparse.Namespace) -> int:
     from xlner.bench.alignment import format_markdown, sweep
 
     layers = ints(args.layers)
-    methods = _names(args.methods)
-    langs = _names(args.langs) if args.langs else None
+    methods = names(args.methods)
+    langs = names(args.langs) if args.langs else None
     out: dict[str, Any] = {}
     if layers:
         out["sweep"] = sweep(args.model, layers, methods, langs, args.device)
@@ -103,8 +99,8 @@ def alignment(args: argparse.Namespace) -> int:
             args.model,
             args.layer,
             args.method,
-            _names(args.runtimes),
-            _names(args.peers),
+            names(args.runtimes),
+            names(args.peers),
             args.pairs,
             args.agreement_pairs,
             args.repeats,
@@ -131,14 +127,14 @@ def tagger(args: argparse.Namespace) -> int:
     from xlner.bench.encoders import format_taggers, run_taggers
 
     sets = []
-    for item in _names(args.sets):
+    for item in names(args.sets):
         dataset, _, lang = item.partition("/")
         if not lang:
             raise XlnerError(f"--sets takes DATASET/LANG items, got {item!r}")
         sets.append((dataset, lang))
     result = run_taggers(
         args.model,
-        _names(args.runtimes),
+        names(args.runtimes),
         sets,
         args.speed_sentences,
         args.repeats,
@@ -152,7 +148,7 @@ def memory(args: argparse.Namespace) -> int:
     from xlner.bench.encoders import format_memory, peak_rss
 
     results = []
-    for runtime in _names(args.runtimes) or ["auto"]:
+    for runtime in names(args.runtimes) or ["auto"]:
         for kind, spec in (("tagger", args.tagger), ("aligner", args.aligner)):
             if spec:
                 rt = None if runtime == "auto" else runtime

@@ -13,6 +13,7 @@ from xlner.cli._common import (
     data_dir_option,
     format_option,
     ints,
+    names,
     stage_config,
     stage_options,
 )
@@ -179,7 +180,7 @@ def pipeline(args: argparse.Namespace) -> int:
         arch_only=args.arch_only,
         translator_arch=args.translator_arch,
         dataset=None if args.synthetic else args.dataset,
-        langs=[x for x in args.langs.split(",") if x],
+        langs=names(args.langs),
         split=args.split,
         data_dir=args.data_dir,
         sentences=args.sentences,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints
+from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints, names
 
 
 def register(bsub: Any) -> None:
@@ -50,13 +50,13 @@ def scale(args: argparse.Namespace) -> int:
         tgt_lang=args.tgt_lang,
         dataset=args.dataset,
         methods=args.methods,
-        executors=[x for x in args.executors.split(",") if x],
+        executors=names(args.executors),
         chunk_size=args.chunk_size,
         scaling_langs=ints(args.scaling_langs),
         scaling_sentences_per_lang=args.scaling_sentences_per_lang,
         data_dir=args.data_dir,
     )
-    result = run_scale_bench(cfg, [x for x in args.parts.split(",") if x])
+    result = run_scale_bench(cfg, names(args.parts))
     atomic_write_text(cfg.out / "scale.json", json.dumps(result, indent=1))
     atomic_write_text(cfg.out / "scale.md", format_markdown(result))
     write_plot(result, cfg.out)
