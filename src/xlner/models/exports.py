@@ -223,17 +223,14 @@ class _PaddedVocab:
     gets placeholder names for the ids its tokenizer never produces, as CTranslate2's converter
     wants one token per row. Everything else is the tokenizer's."""
 
-    def __init__(self, tokenizer: Any, size: int) -> None:
+    def __init__(self, tokenizer: Any, vocab: dict[str, int], size: int) -> None:
         self._tokenizer = tokenizer
-        self._size = size
+        used = set(vocab.values())
+        missing = {f"<xlner_unused_{i}>": i for i in range(size) if i not in used}
+        self._vocab = {**vocab, **missing}
 
     def get_vocab(self) -> dict[str, int]:
-        vocab = dict(self._tokenizer.get_vocab())
-        used = set(vocab.values())
-        for i in range(self._size):
-            if i not in used:
-                vocab[f"<xlner_unused_{i}>"] = i
-        return vocab
+        return dict(self._vocab)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tokenizer, name)
@@ -250,12 +247,13 @@ def _ct2_spec(base: Any, tokenizer: Any) -> Any:
         raise XlnerError("runtime ct2 needs absolute position embeddings; use torch or onnx")
     config.position_embedding_type = "absolute"  # dropped from configs by transformers 5
     rows = base.embeddings.word_embeddings.weight.shape[0]
-    if len(tokenizer.get_vocab()) > rows:
+    vocab = tokenizer.get_vocab()
+    if len(vocab) > rows:
         raise XlnerError(
-            f"the tokenizer has {len(tokenizer.get_vocab())} tokens but the model only {rows} "
-            "embeddings; use --runtime torch"
+            f"the tokenizer has {len(vocab)} tokens but the model only {rows} embeddings; "
+            "use --runtime torch"
         )
-    tokenizer = _PaddedVocab(tokenizer, rows)
+    tokenizer = _PaddedVocab(tokenizer, vocab, rows)
     if config.model_type == "bert":
         pooler = base.pooler
         if pooler is None:  # token classifiers have none; CTranslate2's BERT spec needs one
