@@ -16,13 +16,13 @@ reports its peak RSS.
 from __future__ import annotations
 
 import multiprocessing
-import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from xlner.align.evaluate import alignment_scores, load_gold_alignments
+from xlner.bench.experiments import peak_rss_mb
 from xlner.data import Alignment, Sentence
 from xlner.datasets import load_dataset
 from xlner.models.subwords import max_subwords
@@ -307,19 +307,15 @@ def _peak_child(kind: str, spec: str, n: int, runtime: str | None, data_dir: str
     if kind == "tagger":
         tagger = TAGGERS.create(spec, opts)
         tagger.tag(es[:8])
-        before = _rss_mb()
+        before = peak_rss_mb()
         tagger.tag(es)
     else:
         en = _cycled(load_dataset("conll03-en", None, "train", data_dir), n)
         aligner = ALIGNERS.create(spec, opts)
         aligner.align(es[:8], en[:8])
-        before = _rss_mb()
+        before = peak_rss_mb()
         aligner.align(es, en)
-    return {"peak_rss_mb": _rss_mb(), "rss_before_call_mb": before}
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return {"peak_rss_mb": peak_rss_mb(), "rss_before_call_mb": before}
 
 
 def peak_rss(

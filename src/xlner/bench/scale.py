@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlner.bench.experiments import fit_line
+from xlner.bench.experiments import fit_line, peak_rss_mb
 from xlner.errors import XlnerError
 
 
@@ -93,7 +93,7 @@ def child_silver(args: Sequence[str]) -> dict[str, Any]:
     return {
         "sentences": sink.sentences,
         "seconds": time.perf_counter() - start,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
         "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
