@@ -84,3 +84,41 @@ def test_gold_against_itself_is_perfect(
     out = json.loads(capsys.readouterr().out)
     assert out["overall"]["f1"] == 1.0 and out["proj_ratio"] == 1.0
     assert set(out["per_label"]) == {"PER", "ORG", "LOC"}
+
+
+def test_new_datasets_on_the_shared_files(data_dir: Path) -> None:
+    from xlner.datasets import count_sentences, get_dataset, resolve_split
+
+    eu = load_dataset("panx", "eu", "dev", data_dir=data_dir)
+    assert len(eu) == 10000 and eu[0].tokens[:2] == ["Kleopatra", "II.a"]
+    assert len(load_dataset("panx", "gu", "dev", data_dir=data_dir)) == 100
+    assert len(load_dataset("uner", "hr", "test", data_dir=data_dir)) == 1136
+    assert len(load_dataset("uner", "hr", "train", data_dir=data_dir)) == 6914
+    assert len(load_dataset("sli-nerc", "gl", "test", data_dir=data_dir)) == 1655
+    assert len(load_dataset("sli-nerc", "gl", "train", data_dir=data_dir)) == 6483
+    # auto: test where it exists, else dev (PAN-X offline is labelled on dev only)
+    assert resolve_split(get_dataset("panx"), "eu", "auto", data_dir) == "dev"
+    assert resolve_split(get_dataset("uner"), "hr", "auto", data_dir) == "test"
+    assert len(load_dataset("panx", "eu", "auto", data_dir=data_dir)) == 10000
+    with pytest.raises(XlnerError, match="has no dev split; its splits: train, test"):
+        load_dataset("sli-nerc", "gl", "dev", data_dir=data_dir)
+    with pytest.raises(XlnerError, match="splits present: dev"):
+        load_dataset("panx", "eu", "test", data_dir=data_dir)
+    # every PAN-X folder present is a language, whichever they are
+    present = sorted(p.name for p in (data_dir / "panx").iterdir() if p.is_dir())
+    assert available_languages("panx", data_dir) == present
+    assert count_sentences(data_dir / "conll02-es" / "test.txt") == 1516
+
+
+def test_a_language_folder_xlner_never_saw_runs_the_same(tmp_path: Path) -> None:
+    from xlner.datasets import get_dataset, resolve_languages
+
+    for name in ("panx", "uner", "masakhaner2"):
+        folder = tmp_path / name / "zz"
+        folder.mkdir(parents=True)
+        (folder / "test.txt").write_text("Ana B-PER\nvive O\n\nen O\nLima B-LOC\n\n")
+        assert resolve_languages(get_dataset(name), "all", tmp_path) == ["zz"]
+        sents = load_dataset(name, "zz", "auto", data_dir=tmp_path, allow_hub=False)
+        assert [s.tokens for s in sents] == [["Ana", "vive"], ["en", "Lima"]]
+    with pytest.raises(XlnerError, match="has no language 'yy'"):
+        load_dataset("uner", "yy", data_dir=tmp_path, allow_hub=False)

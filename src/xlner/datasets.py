@@ -1,11 +1,20 @@
-"""Dataset registry: MasakhaNER 2.0, XTREME PAN-X, English CoNLL-2003, Spanish CoNLL-2002.
+"""Dataset registry: MasakhaNER 2.0, XTREME PAN-X, Universal NER, SLI NERC Galician,
+Europarl-NER, English CoNLL-2003, Spanish CoNLL-2002.
 
 Each dataset loads a split of one language from a local folder laid out like ``shared/data``::
 
     <data_dir>/masakhaner2/<lang>/{train,dev,test}.txt
-    <data_dir>/panx/<lang>/{train,dev,test}.txt        (XTREME layout, ``lang:token<TAB>TAG``)
+    <data_dir>/panx/<lang>/{train,dev,test}.txt     (``token TAG`` or ``lang:token<TAB>TAG``)
+    <data_dir>/uner/<lang>/{train,dev,test}.txt
+    <data_dir>/sli-nerc/<lang>/{train,test}.txt
+    <data_dir>/europarl/<lang>/test.txt
     <data_dir>/conll03-en/{train,dev,test}.txt
     <data_dir>/conll02-es/{train,dev,test}.txt
+
+Nothing assumes which language folders exist: every folder present is a language of its
+dataset (the known lists only serve the hub fallback and did-you-mean hints). The split
+``auto`` is the labelled evaluation split present: ``test``, else ``dev`` (PAN-X offline has
+dev labels only).
 
 The data folder is ``--data-dir``, else ``$XLNER_DATA``, else ``../shared/data`` when it exists.
 When no local copy exists the loader falls back to the Hugging Face hub (``datasets``); that
@@ -24,16 +33,20 @@ from xlner.errors import DatasetNotFoundError, MissingDependencyError, XlnerErro
 from xlner.io.conll import iter_conll
 
 SPLITS = ("train", "dev", "test")
+#: The evaluation split ``auto`` picks: the first of these with a local file.
+EVAL_SPLITS = ("test", "dev")
 
 MASAKHANER2_LANGS: tuple[str, ...] = tuple(
     "bam bbj ewe fon hau ibo kin lug luo mos nya pcm sna swa tsn twi wol xho yor zul".split()
 )
+#: XTREME's 40 PAN-X languages and the reference paper's 39 (the union).
 PANX_LANGS: tuple[str, ...] = tuple(
     (
-        "af ar bg bn de el en es et eu fa fi fr he hi hu id it ja jv ka kk ko ml mr ms my nl pt "
-        "ru sw ta te th tl tr ur vi yo zh"
+        "af ar az bg bn de el en es et eu fa fi fr gu he hi hu id it ja jv ka kk ko lt ml mr ms "
+        "my nl pa pl pt qu ro ru sw ta te th tl tr uk ur vi yo zh"
     ).split()
 )
+UNER_LANGS: tuple[str, ...] = tuple("ceb da de en hr pt ru sk sr sv tl zh".split())
 
 
 @dataclass(frozen=True)
@@ -41,11 +54,12 @@ class DatasetSpec:
     """Where a dataset lives locally and on the hub."""
 
     name: str
-    languages: tuple[str, ...]
+    languages: tuple[str, ...]  # the languages known to exist (present folders count too)
     description: str
     labels: tuple[str, ...]
     hub_name: str | None = None
     per_language: bool = True  # <name>/<lang>/<split>.txt, else <name>/<split>.txt
+    splits: tuple[str, ...] = SPLITS  # the splits its release has
 
     def local_path(self, data_dir: Path, lang: str, split: str) -> Path:
         if self.per_language:
@@ -54,6 +68,27 @@ class DatasetSpec:
 
     def hub_config(self, lang: str) -> str:
         return f"PAN-X.{lang}" if self.name == "panx" else lang
+
+    def present_languages(self, data_dir: Path | None) -> list[str]:
+        """The languages with a local file of at least one split, sorted."""
+        if data_dir is None:
+            return []
+        if not self.per_language:
+            has = any(self.local_path(data_dir, "", s).is_file() for s in SPLITS)
+            return list(self.languages) if has else []
+        folder = data_dir / self.name
+        if not folder.is_dir():
+            return []
+        return sorted(
+            d.name
+            for d in folder.iterdir()
+            if d.is_dir() and any((d / f"{s}.txt").is_file() for s in SPLITS)
+        )
+
+    def present_splits(self, data_dir: Path | None, lang: str) -> list[str]:
+        if data_dir is None:
+            return []
+        return [s for s in SPLITS if self.local_path(data_dir, lang, s).is_file()]
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -69,9 +104,31 @@ DATASETS: dict[str, DatasetSpec] = {
         DatasetSpec(
             "panx",
             PANX_LANGS,
-            "XTREME PAN-X (WikiANN): Wikipedia NER in 40 languages (Hu et al., 2020)",
+            "XTREME PAN-X (WikiANN): Wikipedia NER, silver labels (Hu et al., 2020); offline "
+            "copies hold the dev split only",
             ("PER", "ORG", "LOC"),
             hub_name="google/xtreme",
+        ),
+        DatasetSpec(
+            "uner",
+            UNER_LANGS,
+            "Universal NER: gold NER over UD treebanks (Mayhew et al., 2024); OTH is scored as O",
+            ("PER", "ORG", "LOC", "OTH"),
+        ),
+        DatasetSpec(
+            "sli-nerc",
+            ("gl",),
+            "SLI NERC Galician Gold corpus (train/test, no dev); MISC is scored as O",
+            ("PER", "ORG", "LOC", "MISC"),
+            splits=("train", "test"),
+        ),
+        DatasetSpec(
+            "europarl",
+            ("en", "de", "es", "it"),
+            "Europarl-NER: the same 799 sentences annotated by hand in each language "
+            "(Agerri et al., 2018); parallel, for projection without MT",
+            ("PER", "ORG", "LOC", "MISC"),
+            splits=("test",),
         ),
         DatasetSpec(
             "conll03-en",
@@ -111,35 +168,73 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
     return default if default.is_dir() else None
 
 
-def resolve_languages(spec: DatasetSpec, langs: str | list[str] | None) -> list[str]:
-    """Expand ``all`` / a comma list / a list into dataset languages, checking each."""
+def dataset_languages(spec: DatasetSpec, data_dir: str | Path | None = None) -> list[str]:
+    """What ``--langs all`` means: every language folder present locally; without a local copy
+    of the dataset, the languages known to exist (for the hub)."""
+    present = spec.present_languages(resolve_data_dir(data_dir))
+    return present or list(spec.languages)
+
+
+def resolve_languages(
+    spec: DatasetSpec, langs: str | list[str] | None, data_dir: str | Path | None = None
+) -> list[str]:
+    """Expand ``all`` / a comma list / a list into dataset languages, checking each: a language
+    is valid when the dataset is known to have it or a folder of it is present locally."""
     if langs is None or langs == "all" or langs == ["all"]:
-        return list(spec.languages)
+        return dataset_languages(spec, data_dir)
     items = [x.strip() for x in langs.split(",")] if isinstance(langs, str) else list(langs)
     items = [x for x in items if x]
-    unknown = [x for x in items if x not in spec.languages]
+    valid = sorted(set(spec.languages) | set(spec.present_languages(resolve_data_dir(data_dir))))
+    unknown = [x for x in items if x not in valid]
     if unknown:
         from xlner.languages import did_you_mean
 
-        hint = did_you_mean(unknown[0], list(spec.languages))
+        hint = did_you_mean(unknown[0], valid)
         raise XlnerError(
             f"dataset {spec.name!r} has no language {', '.join(map(repr, unknown))}{hint}; "
-            f"its languages: {', '.join(spec.languages)}"
+            f"its languages: {', '.join(valid)}"
         )
     return items
 
 
 def available_languages(name: str, data_dir: str | Path | None = None) -> list[str]:
     """Languages of ``name`` with a local copy of at least one split."""
-    spec = get_dataset(name)
-    root = resolve_data_dir(data_dir)
-    if root is None:
-        return []
-    return [
-        lang
-        for lang in spec.languages
-        if any(spec.local_path(root, lang, split).is_file() for split in SPLITS)
-    ]
+    return get_dataset(name).present_languages(resolve_data_dir(data_dir))
+
+
+def count_sentences(path: Path) -> int:
+    """Sentences of a CoNLL file (blocks of non-blank lines), counted without parsing them;
+    ``-DOCSTART-`` blocks are not sentences."""
+    count, inside = 0, False
+    with path.open("rb") as fh:
+        for line in fh:
+            blank = not line.strip()
+            if not blank and not inside and not line.startswith(b"-DOCSTART-"):
+                count += 1
+            inside = not blank and (inside or not line.startswith(b"-DOCSTART-"))
+    return count
+
+
+def resolve_split(
+    spec: DatasetSpec, lang: str, split: str, data_dir: str | Path | None = None
+) -> str:
+    """``split`` checked against the dataset's splits; ``auto`` -> test, else dev (the first
+    labelled evaluation split with a local file; ``test`` without a local copy)."""
+    present = spec.present_splits(resolve_data_dir(data_dir), lang)
+    if split == "auto":
+        return next((s for s in EVAL_SPLITS if s in present), "test")
+    if split not in SPLITS:
+        raise XlnerError(f"unknown split {split!r}; choose one of: auto, {', '.join(SPLITS)}")
+    if split not in spec.splits:
+        raise XlnerError(
+            f"dataset {spec.name!r} has no {split} split; its splits: {', '.join(spec.splits)}"
+        )
+    if present and split not in present:
+        raise DatasetNotFoundError(
+            f"dataset {spec.name} ({lang}) has no {split} split here; the splits present: "
+            f"{', '.join(present)} (--split auto picks the test split, else dev)"
+        )
+    return split
 
 
 def dataset_reader(
@@ -160,9 +255,8 @@ def dataset_reader(
                 f"dataset {name!r} needs a language: one of {', '.join(spec.languages)}"
             )
         lang = spec.languages[0]
-    resolve_languages(spec, [lang])
-    if split not in SPLITS:
-        raise XlnerError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    resolve_languages(spec, [lang], data_dir)
+    split = resolve_split(spec, lang, split, data_dir)
     root = resolve_data_dir(data_dir)
     looked: list[str] = []
     if root is not None:

@@ -1,22 +1,123 @@
 """Apertium rule-based MT (Debian ``apertium`` plus a language-pair package, e.g.
 ``apt-get install apertium apertium-eng-spa`` for spa<->eng).
 
-All sentences of a call go through one ``apertium -u <pair>`` process, one sentence per line;
+All sentences of a call go through one ``apertium -u <mode>`` process, one sentence per line;
 unknown-word marks are removed (``-u``; ``#``/``@`` generation marks are stripped too).
+
+Apertium's mode names mix ISO 639-1 and 639-3 codes (``eu-en``, ``isl-eng``), macrolanguages
+(``hbs-eng`` for Croatian, Serbian and Bosnian) and variants (``eng-hbs_HR``, ``spa-eng_US``):
+:func:`resolve_mode` finds the installed mode for a language pair however either side is
+spelled, preferring the variant of the requested member of a macrolanguage (hr -> ``_HR``) and
+otherwise the plain mode. The signature of a pair names its Debian package and version, so
+translations made with other pair data are never mixed (:meth:`ApertiumTranslator.pair_signature`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from xlner.errors import MissingModelError, UnsupportedLanguageError, XlnerError
 from xlner.languages import did_you_mean, get_language
 
 _MARKS = re.compile(r"(?<!\S)[#@*](?=\w)")
+
+#: Macrolanguages of Apertium's pairs and the variant suffix of each member.
+MACROLANGUAGES: dict[str, dict[str, str]] = {"hbs": {"hrv": "HR", "srp": "SR", "bos": "BS"}}
+
+#: Debian's pair packages: package -> (its two languages as ISO 639-3, directions it has).
+DEBIAN_PAIRS: dict[str, tuple[tuple[str, str], tuple[tuple[str, str], ...]]] = {
+    "apertium-eng-spa": (("eng", "spa"), (("spa", "eng"), ("eng", "spa"))),
+    "apertium-eu-en": (("eus", "eng"), (("eus", "eng"),)),
+    "apertium-en-gl": (("eng", "glg"), (("glg", "eng"), ("eng", "glg"))),
+    "apertium-hbs-eng": (("hbs", "eng"), (("hbs", "eng"), ("eng", "hbs"))),
+    "apertium-eng-cat": (("eng", "cat"), (("cat", "eng"), ("eng", "cat"))),
+    "apertium-isl-eng": (("isl", "eng"), (("isl", "eng"),)),
+    "apertium-mkd-eng": (("mkd", "eng"), (("mkd", "eng"),)),
+}
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One installed Apertium mode, e.g. ``eng-hbs_HR`` -> (eng, hbs, HR)."""
+
+    name: str
+    src: str  # ISO 639-3 or a macrolanguage code
+    tgt: str
+    variant: str | None
+
+    @classmethod
+    def parse(cls, name: str) -> Mode | None:
+        src, sep, rest = name.partition("-")
+        if not sep:
+            return None
+        tgt, _, variant = rest.partition("_")
+        codes = []
+        for code in (src, tgt):
+            code = code.lower()
+            if not (2 <= len(code) <= 3 and code.isalpha()):
+                return None  # script modes such as Cyrl-Latn
+            codes.append(code if code in MACROLANGUAGES else get_language(code).iso3)
+        return cls(name, codes[0], codes[1], variant or None)
+
+
+def _covers(side: str, iso3: str) -> int:
+    """2: the same language; 1: ``side`` is a macrolanguage containing it; 0: neither."""
+    if side == iso3:
+        return 2
+    return 1 if iso3 in MACROLANGUAGES.get(side, {}) else 0
+
+
+def _language_key(code: str) -> str:
+    code = code.strip().lower()
+    return code if code in MACROLANGUAGES else get_language(code).iso3
+
+
+def resolve_mode(modes: Iterable[str], src_lang: str, tgt_lang: str) -> str | None:
+    """The installed mode translating ``src_lang`` into ``tgt_lang`` (any spelling), or None.
+
+    Among the modes of the pair: the variant of the requested member of a macrolanguage on the
+    target side (``eng-hbs_HR`` for hr), else the plain mode, else the first variant by name.
+    """
+    src, tgt = _language_key(src_lang), _language_key(tgt_lang)
+    best: tuple[int, str] | None = None
+    for name in modes:
+        mode = Mode.parse(name)
+        if mode is None:
+            continue
+        s, t = _covers(mode.src, src), _covers(mode.tgt, tgt)
+        if not (s and t):
+            continue
+        wanted_variant = MACROLANGUAGES.get(mode.tgt, {}).get(tgt)
+        if mode.variant is not None and mode.variant == wanted_variant:
+            rank = 0
+        elif mode.variant is None:
+            rank = 1
+        else:
+            rank = 2
+        rank += 3 * (4 - s - t)  # an exact language beats a macrolanguage
+        if best is None or (rank, name) < best:
+            best = (rank, name)
+    return best[1] if best else None
+
+
+def debian_package(src_lang: str, tgt_lang: str) -> str | None:
+    """The Debian package that would translate ``src_lang`` into ``tgt_lang``, if one exists."""
+    try:
+        src, tgt = _language_key(src_lang), _language_key(tgt_lang)
+    except XlnerError:
+        return None
+    for package, (_, directions) in DEBIAN_PAIRS.items():
+        for a, b in directions:
+            if _covers(a, src) and _covers(b, tgt):
+                return package
+    return None
 
 
 class ApertiumTranslator:
@@ -26,6 +127,7 @@ class ApertiumTranslator:
         self.binary = binary
         self.mode = model  # an explicit mode such as "spa-eng_US"; None = derive from languages
         self.timeout = timeout
+        self._pair_signatures: dict[str, str] = {}
 
     @property
     def signature(self) -> str:
@@ -49,25 +151,65 @@ class ApertiumTranslator:
                     f"installed: {', '.join(self.modes)}"
                 )
             return self.mode
-        src, tgt = get_language(src_lang), get_language(tgt_lang)
-        mode = f"{src.iso3}-{tgt.iso3}"
-        if mode not in self.modes:
-            unknown = [x.code for x in (src, tgt) if x.nllb is None]
+        for code in (src_lang, tgt_lang):
+            lang = get_language(code)
+            if lang.nllb is None and lang.iso3 not in MACROLANGUAGES:
+                raise UnsupportedLanguageError(
+                    f"Apertium has no pair for {src_lang}->{tgt_lang}: {code!r} is not a "
+                    f"language xlner knows{did_you_mean(code)}"
+                )
+        mode = resolve_mode(self.modes, src_lang, tgt_lang)
+        if mode is not None:
+            return mode
+        installed = ", ".join(self.modes) or "none"
+        package = debian_package(src_lang, tgt_lang)
+        if package is not None:
+            hint = f"; install it: `sudo apt-get install {package}`"
+        else:
             hint = (
-                f"; {unknown[0]!r} is not a language xlner knows{did_you_mean(unknown[0])}"
-                if unknown
-                else "; Apertium packages are per language pair (apertium-<a>-<b>), and most "
-                "low-resource languages have none: use an NLLB translator, e.g. "
+                "; Debian packages no Apertium pair for it (pairs are per language, and most "
+                "low-resource languages have none): use an NLLB translator, e.g. "
                 "--translator hf:facebook/nllb-200-distilled-600M"
             )
-            raise UnsupportedLanguageError(
-                f"Apertium has no installed pair {mode} for {src_lang}->{tgt_lang} (installed: "
-                f"{', '.join(self.modes) or 'none'}){hint}"
-            )
-        return mode
+        raise UnsupportedLanguageError(
+            f"Apertium has no installed pair for {src_lang}->{tgt_lang} "
+            f"(installed: {installed}){hint}"
+        )
 
     def check_languages(self, src_lang: str, tgt_lang: str) -> None:
         self._mode(src_lang, tgt_lang)
+
+    def pair_signature(self, src_lang: str, tgt_lang: str) -> str:
+        """``apertium|<mode>|<package>=<version>``: which pair data translates this pair."""
+        mode = self._mode(src_lang, tgt_lang)
+        if mode not in self._pair_signatures:
+            self._pair_signatures[mode] = f"apertium|{mode}|{self._mode_data(mode)}"
+        return self._pair_signatures[mode]
+
+    def _mode_data(self, mode: str) -> str:
+        """The Debian package and version owning the mode's file, else a hash of the file."""
+        binary = shutil.which(self.binary)
+        path = (
+            Path(binary).resolve().parent.parent / "share" / "apertium" / "modes" / f"{mode}.mode"
+            if binary
+            else None
+        )
+        if path is None or not path.is_file():
+            return "data=unknown"
+        if shutil.which("dpkg-query"):
+            owner = subprocess.run(
+                ["dpkg-query", "-S", str(path)], capture_output=True, text=True, check=False
+            )
+            package = owner.stdout.split(":", 1)[0].strip() if owner.returncode == 0 else ""
+            if package:
+                version = subprocess.run(
+                    ["dpkg-query", "-W", "-f", "${Version}", package],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ).stdout.strip()
+                return f"{package}={version or 'unknown'}"
+        return "mode-sha256=" + hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
     def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]:
         if not texts:

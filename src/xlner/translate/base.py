@@ -25,6 +25,14 @@ class Translator(Protocol):
     def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]: ...
 
 
+def pair_signature(translator: Translator, src_lang: str, tgt_lang: str) -> str:
+    """The signature of what translates ``src_lang`` into ``tgt_lang``: a backend whose data
+    differs per pair (Apertium: one package per pair) says which pair and version by a
+    ``pair_signature(src, tgt)`` method; other backends' signature covers every pair."""
+    own = getattr(translator, "pair_signature", None)
+    return str(own(src_lang, tgt_lang)) if own is not None else translator.signature
+
+
 TRANSLATORS: Registry[Translator] = Registry("translator", "xlner.translators")
 TRANSLATORS.register(
     "hf",

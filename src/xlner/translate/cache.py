@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xlner.errors import XlnerError
-from xlner.translate.base import Translator
+from xlner.translate.base import Translator, pair_signature
 
 
 class TranslationCache:
@@ -87,8 +87,11 @@ class CachedTranslator:
     def check_languages(self, src_lang: str, tgt_lang: str) -> None:
         self.inner.check_languages(src_lang, tgt_lang)
 
+    def pair_signature(self, src_lang: str, tgt_lang: str) -> str:
+        return pair_signature(self.inner, src_lang, tgt_lang)
+
     def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]:
-        sig = self.inner.signature
+        sig = pair_signature(self.inner, src_lang, tgt_lang)
         keys = [TranslationCache.key(sig, src_lang, tgt_lang, t) for t in texts]
         found = self.cache.get_many(list(dict.fromkeys(keys)))
         todo: dict[str, str] = {}
