@@ -271,7 +271,8 @@ def test_run_tables_resume_signature_and_unsupported(
     assert main(args) == 0
     capsys.readouterr()
     rows = (out / "results.csv").read_text().splitlines()
-    assert rows[0] == "lang,model-transfer,heuristic,ngram:exact"
+    assert rows[0] == "lang,data,model-transfer,heuristic,ngram:exact"
+    assert rows[1].startswith("hau,masakhaner2/test,")
     assert rows[2].startswith("pcm,") and "unsupported" in rows[2]
     assert rows[-1].startswith("avg,")
     md = (out / "results.md").read_text()

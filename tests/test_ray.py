@@ -90,7 +90,7 @@ def test_offline_preset_on_ray_equals_local(ray_env: dict[str, str], tmp_path: P
     assert local == on_ray
     assert (
         local["results.csv"].splitlines()[0]
-        == "lang,model-transfer,heuristic,ngram,ner,heuristic+bt"
+        == "lang,data,model-transfer,heuristic,ngram,ner,heuristic+bt"
     )
 
 

@@ -129,6 +129,7 @@ class Batch:
     src_spans: list[list[Span]] | None = None
     tgt_words: list[list[str]] | None = None
     tgt_tags: list[list[Span]] | None = None  # the model-transfer tagger on the target words
+    tgt_tags_en: list[list[Span]] | None = None  # the English tagger on the target words
     candidates: list[list[Span]] | None = None  # the candidate tagger on the target words
     alignments: list[Alignment] | None = None
     bt: Backtranslation | None = None
@@ -149,6 +150,7 @@ class Batch:
             "sentences": sentences_to_json,
             "src_spans": spans_to_json,
             "tgt_tags": spans_to_json,
+            "tgt_tags_en": spans_to_json,
             "candidates": spans_to_json,
             "alignments": alignments_to_json,
             "bt_alignments": alignments_to_json,
@@ -180,6 +182,7 @@ class Batch:
             src_spans=opt("src_spans", spans_from_json),
             tgt_words=d.get("tgt_words"),
             tgt_tags=opt("tgt_tags", spans_from_json),
+            tgt_tags_en=opt("tgt_tags_en", spans_from_json),
             candidates=opt("candidates", spans_from_json),
             alignments=opt("alignments", alignments_from_json),
             bt=opt("bt", Backtranslation.from_json),

@@ -1,6 +1,7 @@
 """The one vocabulary of transfer methods: parse, validate, list, name files.
 
-A method is ``model-transfer`` or a projection — ``heuristic`` (``:original`` for the
+A method is ``model-transfer`` (``:en`` for the baseline that applies the *English* tagger to
+the target text as it is) or a projection — ``heuristic`` (``:original`` for the
 García-Ferrero variant), ``ngram`` or ``ner`` candidates (``:greedy`` default, ``:exact``) —
 each projection optionally refined by back-translation (``+bt``). Every spelling a user may
 type parses to one :class:`Method` with one canonical :attr:`Method.name` (``ngram:greedy`` and
@@ -22,9 +23,11 @@ PROJECTIONS: tuple[Kind, ...] = ("heuristic", "ngram", "ner")
 MATCHINGS: tuple[Matching, ...] = get_args(Matching)
 HEURISTIC_VARIANTS = ("original",)
 
+#: ``model-transfer:en``: the English tagger on the target text (a baseline, not a method).
+MODEL_TRANSFER_VARIANTS = ("en",)
 #: What ``--help`` lists.
 SYNTAX = (
-    "model-transfer, heuristic[:original], ngram[:greedy|:exact], ner[:greedy|:exact], "
+    "model-transfer[:en], heuristic[:original], ngram[:greedy|:exact], ner[:greedy|:exact], "
     "each projection optionally +bt"
 )
 #: The reference paper's column stem of each projection kind.
@@ -44,7 +47,9 @@ class Method:
         base, bt = (raw[:-3], True) if raw.endswith("+bt") else (raw, False)
         kind, sep, given = base.partition(":")
         variant: str | None = given
-        if kind not in (MODEL_TRANSFER, *PROJECTIONS) or (kind == MODEL_TRANSFER and (sep or bt)):
+        if kind not in (MODEL_TRANSFER, *PROJECTIONS) or (
+            kind == MODEL_TRANSFER and (bt or (sep and given not in MODEL_TRANSFER_VARIANTS))
+        ):
             raise XlnerError(f"unknown method {text!r}; choose {SYNTAX}")
         if kind in ("ngram", "ner"):
             variant = given or default_matching
@@ -70,6 +75,16 @@ class Method:
         return self.name.replace(":", "-")
 
     @property
+    def is_english_baseline(self) -> bool:
+        """``model-transfer:en``: the English tagger applied to the target text."""
+        return self.kind == MODEL_TRANSFER and self.variant == "en"
+
+    @property
+    def label(self) -> str:
+        """The name shown in tables (the baseline says what it is)."""
+        return "English tagger on target (baseline)" if self.is_english_baseline else self.name
+
+    @property
     def is_projection(self) -> bool:
         return self.kind != MODEL_TRANSFER
 
@@ -85,7 +100,7 @@ class Method:
     def paper_column(self, aligner: str) -> str | None:
         """The reference CSV column for this method, if the paper ran it."""
         if self.kind == MODEL_TRANSFER:
-            return "model_transfer"
+            return None if self.is_english_baseline else "model_transfer"
         name = aligner.split(":")[0]
         if name not in ("simalign", "awesome") or self.variant in ("exact", "original"):
             return None

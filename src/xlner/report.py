@@ -16,7 +16,7 @@ from xlner.project.base import LOST_REASONS
 from xlner.reference import CITATION, reference_table
 
 if TYPE_CHECKING:
-    from xlner.runner import RunConfig, UnitResult
+    from xlner.runner import RunConfig, Target, UnitResult
 
 
 def _fmt(x: float | None) -> str:
@@ -25,107 +25,129 @@ def _fmt(x: float | None) -> str:
 
 def write_tables(
     cfg: RunConfig,
-    langs: Sequence[str],
+    targets: Sequence[Target],
     methods: Sequence[Method],
     results: Sequence[UnitResult],
     signature: str,
-) -> None:
+) -> str:
+    """Write results.csv, results.md and scores.json; returns results.md's text."""
+    langs = [t.lang for t in targets]
     by = {(r.lang, r.method): r for r in results}
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["lang", *[m.name for m in methods]])
+    writer.writerow(["lang", "data", *[m.name for m in methods]])
     sums: dict[str, list[float]] = {m.name: [] for m in methods}
-    for lang in langs:
-        row = [lang]
+    for t in targets:
+        row = [t.lang, t.data]
         for m in methods:
-            r = by.get((lang, m.name))
+            r = by.get((t.lang, m.name))
             if r is not None and r.f1 is not None:
                 sums[m.name].append(r.f1)
                 row.append(f"{r.f1:.6f}")
             else:
                 row.append(r.status if r else "")
         writer.writerow(row)
-    writer.writerow(["avg", *[f"{sum(v) / len(v):.6f}" if v else "" for v in sums.values()]])
+    writer.writerow(["avg", "", *[f"{sum(v) / len(v):.6f}" if v else "" for v in sums.values()]])
     atomic_write_text(cfg.out / "results.csv", buf.getvalue())
-    atomic_write_text(
-        cfg.out / "results.md", results_markdown(cfg, langs, methods, results, signature)
-    )
+    text = results_markdown(cfg, targets, methods, results, signature)
+    atomic_write_text(cfg.out / "results.md", text)
     scores = {lang: {r.method: asdict(r) for r in results if r.lang == lang} for lang in langs}
     atomic_write_text(
         cfg.out / "scores.json", json.dumps({"signature": signature, "scores": scores}, indent=1)
     )
+    return text
 
 
-def _stages_line(cfg: RunConfig) -> str:
+def _stages_line(cfg: RunConfig, methods: Sequence[Method]) -> str:
     st = cfg.stages
     layer = f" (layer {st.layer})" if st.layer is not None else ""
-    return (
+    line = (
         f"Stages: translator `{st.translator}`, English tagger `{st.tagger}`, "
         f"model-transfer tagger `{st.mt_tagger}`, candidate tagger "
         f"`{st.candidate_tagger}`, aligner `{st.aligner}`{layer}."
     )
+    if any(m.is_english_baseline for m in methods):
+        line += (
+            " `model-transfer:en` is a baseline: the English tagger applied to the target "
+            "text as it is (no multilingual model)."
+        )
+    return line
+
+
+def _paper_cell(ref: dict[str, dict[str, float]], t: Target, col: str) -> tuple[str, float | None]:
+    val = ref.get(t.lang, {}).get(col)
+    if val is None:
+        return "–", None
+    return _fmt(val) + ("†" if t.split != "test" else ""), val
 
 
 def results_markdown(
     cfg: RunConfig,
-    langs: Sequence[str],
+    targets: Sequence[Target],
     methods: Sequence[Method],
     results: Sequence[UnitResult],
     signature: str,
 ) -> str:
-    """F1 x 100 per language and method, the paper's figure beside ours where it exists."""
-    ref = reference_table(cfg.dataset)
+    """F1 x 100 per language and method, the paper's figure beside ours where it exists, the
+    seconds per 1,000 sentences, lost entities, and an answer written from these numbers."""
+    refs = {t.dataset: reference_table(t.dataset) for t in targets}
     by = {(r.lang, r.method): r for r in results}
+    aligner = cfg.stages.aligner or ""
     cols: list[tuple[str, Method, str | None]] = []
     for m in methods:
-        cols.append((m.name, m, None))
-        col = m.paper_column(cfg.stages.aligner or "")
-        if col and ref:
+        cols.append((m.label, m, None))
+        col = m.paper_column(aligner)
+        if col and any(refs.values()):
             cols.append((f"paper {col}", m, col))
-    header = ["lang", *[c[0] for c in cols]]
+    mixed = len({t.data for t in targets}) > 1
+    header = ["lang", *(["data"] if mixed else []), *[c[0] for c in cols]]
     lines = [
         f"Signature: `{signature}`",
         "",
         "| " + " | ".join(header) + " |",
-        "|" + "---|" + "---:|" * len(cols),
+        "|" + "---|" * (2 if mixed else 1) + "---:|" * len(cols),
     ]
     sums: dict[str, list[float]] = {c[0]: [] for c in cols}
     # the same average over only the languages the paper reports (a like-for-like comparison)
-    paper_langs = {lang for lang in langs if ref.get(lang)}
+    paper_langs = {t.lang for t in targets if refs[t.dataset].get(t.lang)}
     shared: dict[str, list[float]] = {c[0]: [] for c in cols}
-    for lang in langs:
-        cells = [lang]
+    for t in targets:
+        cells = [t.lang, *([t.data] if mixed else [])]
         for title, m, col in cols:
-            r = by.get((lang, m.name))
+            r = by.get((t.lang, m.name))
             done = r is not None and r.f1 is not None
             if col is not None:
-                val = ref.get(lang, {}).get(col)
+                cell, val = _paper_cell(refs[t.dataset], t, col)
                 if val is not None and done:
                     sums[title].append(val)
                     shared[title].append(val)
-                cells.append(_fmt(val) if val is not None else "–")
+                cells.append(cell)
                 continue
             if r is None:
                 cells.append("")
             elif r.f1 is not None:
                 sums[title].append(r.f1)
-                if lang in paper_langs:
+                if t.lang in paper_langs:
                     shared[title].append(r.f1)
                 cells.append(_fmt(r.f1))
             else:
                 cells.append(r.status)
         lines.append("| " + " | ".join(cells) + " |")
 
+    pad = [""] if mixed else []
+
     def avg_row(label: str, table: dict[str, list[float]]) -> str:
         vals = (table[c[0]] for c in cols)
         return (
-            f"| **{label}** | "
-            + " | ".join(f"**{_fmt(sum(v) / len(v))}**" if v else "" for v in vals)
+            "| "
+            + " | ".join(
+                [f"**{label}**", *pad] + [f"**{_fmt(sum(v) / len(v))}**" if v else "" for v in vals]
+            )
             + " |"
         )
 
     lines.append(avg_row("avg", sums))
-    if any(c[2] for c in cols):
+    if any(c[2] for c in cols) and paper_langs:
         n = len(
             {
                 lang
@@ -137,24 +159,142 @@ def results_markdown(
         )
         lines.append(avg_row(f"avg, {n} languages the paper reports", shared))
     scored = ", ".join(cfg.labels) if cfg.labels else "all labels"
+    data = "" if mixed else f", {targets[0].data}" if targets else ""
     notes = [
         "",
-        f"Entity-level F1 × 100 (seqeval, {scored}), {cfg.dataset} {cfg.split}"
+        f"Entity-level F1 × 100 (seqeval, {scored}){data}"
         + (f", first {cfg.limit} sentences per language" if cfg.limit else "")
         + (f", entities scoring below {cfg.min_score:g} dropped" if cfg.min_score else "")
         + ".",
-        _stages_line(cfg),
+        _stages_line(cfg, methods),
     ]
-    if any(c[2] for c in cols):
+    if any(c[2] for c in cols) and paper_langs:
         notes.append(
-            f"'paper' columns: {CITATION} (released per-language results; averages "
-            "over the languages scored here)."
+            f"'paper' columns: {CITATION} (released per-language results, on the test split; "
+            "averages over the languages scored here)."
         )
-    notes += lost_table(langs, methods, by)
+        if any(t.split != "test" and t.lang in paper_langs for t in targets):
+            notes.append(
+                "† the paper's figure is on the test split, ours on the split named in `data` "
+                "(PAN-X has labels for dev only offline): compare with care."
+            )
+    no_paper = sorted({t.dataset for t in targets if not refs[t.dataset]})
+    if no_paper:
+        notes.append(f"The paper reports no figures for {', '.join(no_paper)}.")
+    notes += cost_table(targets, methods, by)
+    notes += lost_table([t.lang for t in targets], methods, by)
     for r in results:
         if r.status in ("unsupported", "missing"):
             notes.append(f"- {r.lang} / {r.method}: {r.status}: {r.reason}")
+    answer = answer_paragraph(targets, methods, by)
+    if answer:
+        notes += ["", "**What this run says.** " + answer]
     return "\n".join(lines + notes) + "\n"
+
+
+def per_1k(r: UnitResult) -> float | None:
+    """Seconds per 1,000 sentences of a finished unit (the sum of its stages)."""
+    if r.f1 is None or not r.n_sentences:
+        return None
+    return 1000 * sum(r.seconds.values()) / r.n_sentences
+
+
+def cost_table(
+    targets: Sequence[Target], methods: Sequence[Method], by: dict[tuple[str, str], UnitResult]
+) -> list[str]:
+    """Seconds per 1,000 sentences per language and method (each method's stages, shared
+    stages counted in every method that uses them; cached stages cost ~0 on a re-run)."""
+    rows = []
+    for t in targets:
+        cells = []
+        for m in methods:
+            r = by.get((t.lang, m.name))
+            cost = per_1k(r) if r is not None else None
+            cells.append("" if cost is None else f"{cost:.1f}")
+        if any(cells):
+            rows.append(f"| {t.lang} | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return [
+        "",
+        "Seconds per 1,000 sentences (the method's stages as timed in this run; a stage that "
+        "several methods share counts in each):",
+        "",
+        "| lang | " + " | ".join(m.name for m in methods) + " |",
+        "|---|" + "---:|" * len(methods),
+        *rows,
+    ]
+
+
+def answer_paragraph(
+    targets: Sequence[Target], methods: Sequence[Method], by: dict[tuple[str, str], UnitResult]
+) -> str:
+    """Model transfer against the best projection, language by language, in F1 and seconds —
+    written from the run's own results; empty when the run lacks either side."""
+    mt = next(
+        (m for m in methods if m.kind == "model-transfer" and not m.is_english_baseline), None
+    )
+    proj = [m for m in methods if m.is_projection]
+    if mt is None or not proj:
+        return ""
+    wins: list[str] = []
+    losses: list[str] = []
+    gaps: list[float] = []
+    ratios: list[float] = []
+    for t in targets:
+        base = by.get((t.lang, mt.name))
+        done = [(r, m) for m in proj if (r := by.get((t.lang, m.name))) and r.f1 is not None]
+        if base is None or base.f1 is None or not done:
+            continue
+        best, m = max(done, key=lambda x: x[0].f1 or 0.0)
+        assert best.f1 is not None
+        gap = 100 * (best.f1 - base.f1)
+        gaps.append(gap)
+        (wins if gap > 0 else losses).append(f"{t.lang} ({m.name} {gap:+.1f})")
+        c_best, c_base = per_1k(best), per_1k(base)
+        if c_best and c_base:
+            ratios.append(c_best / c_base)
+    if not gaps:
+        return ""
+    n = len(gaps)
+    text = (
+        f"On {n} language(s), the best projection method per language "
+        f"{'beats' if sum(gaps) > 0 else 'trails'} model transfer by {sum(gaps) / n:+.1f} F1 on "
+        "average. "
+    )
+    if wins:
+        text += f"Projection wins on {', '.join(wins)}. "
+    if losses:
+        text += f"Model transfer wins on {', '.join(losses)}. "
+    if ratios:
+        lo, hi = min(ratios), max(ratios)
+        span = f"{lo:.1f}×" if abs(hi - lo) < 0.05 else f"{lo:.1f}–{hi:.1f}×"
+        text += f"That projection costs {span} model transfer's time per sentence. "
+    lost = _main_loss(targets, proj, by)
+    if lost:
+        text += lost
+    return text.strip()
+
+
+def _main_loss(
+    targets: Sequence[Target], proj: Sequence[Method], by: dict[tuple[str, str], UnitResult]
+) -> str:
+    total, counts = 0, {why: 0 for why in LOST_REASONS}
+    for t in targets:
+        for m in proj:
+            r = by.get((t.lang, m.name))
+            if r is None or r.f1 is None:
+                continue
+            total += r.source_entities or 0
+            for why in LOST_REASONS:
+                counts[why] += r.lost.get(why, 0)
+    if not total or not any(counts.values()):
+        return ""
+    why, n = max(counts.items(), key=lambda x: x[1])
+    return (
+        f"Of the English entities found, {100 * sum(counts.values()) / total:.0f}% were not "
+        f"projected, most for `{why}` ({100 * n / total:.0f}% of all)."
+    )
 
 
 def lost_table(

@@ -28,7 +28,14 @@ from typing import Any, Literal
 
 from xlner.batch import Batch
 from xlner.data import REFERENCE_LABELS, Sentence
-from xlner.datasets import dataset_reader, get_dataset, resolve_languages
+from xlner.datasets import (
+    count_sentences,
+    dataset_reader,
+    get_dataset,
+    resolve_data_dir,
+    resolve_languages,
+    resolve_split,
+)
 from xlner.errors import DatasetNotFoundError, UnsupportedLanguageError, XlnerError
 from xlner.evaluate import ScoreCounter
 from xlner.execute import Source, execute
@@ -51,18 +58,36 @@ from xlner.signature import (
 )
 from xlner.stages import StageConfig, Stages
 from xlner.steps import Context, Plan
+from xlner.translate.base import pair_signature
 
 Status = Literal["done", "unsupported", "missing"]
 
 
+@dataclass(frozen=True)
+class Target:
+    """One language of one dataset, and the split scored (``auto`` resolved)."""
+
+    dataset: str
+    lang: str
+    split: str
+
+    @property
+    def data(self) -> str:
+        return f"{self.dataset}/{self.split}"
+
+
 @dataclass
 class RunConfig:
+    """``dataset``: one dataset, or several as ``NAME[:LANG+LANG..],..``
+    (``conll02-es,panx:eu,sli-nerc:gl,uner:hr``); ``langs`` is used for entries without
+    languages. Each language appears once in a run (its files are ``<kind>/<lang>/..``)."""
+
     dataset: str
     langs: list[str] | str
     methods: list[str]
     out: Path
     stages: StageConfig = field(default_factory=StageConfig)
-    split: str = "test"
+    split: str = "auto"  # auto: each language's test split, else dev
     matching: str = "greedy"
     data_dir: str | None = None
     limit: int | None = None
@@ -94,6 +119,7 @@ class UnitResult:
     source_entities: int | None = None  # projection methods: entities to project
     lost: dict[str, int] = field(default_factory=dict)  # projection methods: reason -> count
     signature: Signature = field(default_factory=dict)
+    data: str = ""  # dataset/split of the unit
 
     @property
     def f1(self) -> float | None:
@@ -159,10 +185,12 @@ class RunSink:
         self,
         cfg: RunConfig,
         plan: Plan,
-        signatures: dict[str, Signature],
+        signatures: dict[tuple[str, str], Signature],
+        targets: dict[str, Target],
         stack: ExitStack,
     ) -> None:
         self.cfg, self.plan, self.signatures, self.stack = cfg, plan, signatures, stack
+        self.targets = targets
         self.units: dict[str, _Unit] = {}
         self._lang_stack: ExitStack | None = None
         self.results: list[UnitResult] = []
@@ -198,7 +226,8 @@ class RunSink:
                 n_sentences=self.n,
                 source_entities=unit.source_entities if m.is_projection else None,
                 lost=dict(sorted(unit.lost.items())) if m.is_projection else {},
-                signature=self.signatures[m.name],
+                signature=self.signatures[(lang, m.name)],
+                data=self.targets[lang].data,
             )
             atomic_write_text(
                 unit_path(self.cfg.out, lang, m), json.dumps(asdict(result), indent=1)
@@ -239,55 +268,114 @@ def _done_unit(path: Path, signature: Signature) -> UnitResult:
     return unit
 
 
-def run_experiment(cfg: RunConfig) -> list[UnitResult]:
-    spec = get_dataset(cfg.dataset)
-    langs = resolve_languages(spec, cfg.langs)
+def parse_targets(cfg: RunConfig) -> list[tuple[str, str]]:
+    """``(dataset, lang)`` of every language of the run, checked; each language once."""
+    pairs: list[tuple[str, str]] = []
+    for entry in (e.strip() for e in cfg.dataset.split(",")):
+        if not entry:
+            continue
+        name, _, langs = entry.partition(":")
+        spec = get_dataset(name)
+        chosen = langs.replace("+", ",") if langs else cfg.langs
+        pairs += [(name, lang) for lang in resolve_languages(spec, chosen, cfg.data_dir)]
+    if not pairs:
+        raise XlnerError("--dataset names no dataset")
+    seen: dict[str, str] = {}
+    for name, lang in pairs:
+        if lang in seen:
+            raise XlnerError(
+                f"language {lang!r} comes from both {seen[lang]} and {name}; a run holds each "
+                "language once: run them into separate --out folders"
+            )
+        seen[lang] = name
+    return pairs
+
+
+def _target(cfg: RunConfig, name: str, lang: str) -> Target:
+    return Target(name, lang, resolve_split(get_dataset(name), lang, cfg.split, cfg.data_dir))
+
+
+def _unit_stage_signatures(
+    stages: Stages, stage_sigs: Signature, lang: str, method: Method
+) -> Signature:
+    """The run's stage signatures, with the translator's for this language pair (which pair
+    data translated it: Apertium has a package per pair), both directions for ``+bt``."""
+    if "translator" not in stage_sigs or not method.is_projection:
+        return stage_sigs
+    sig = pair_signature(stages.translator, lang, PIVOT)
+    if method.backtranslate:
+        sig += "||" + pair_signature(stages.translator, PIVOT, lang)
+    return {**stage_sigs, "translator": sig}
+
+
+def _check_supported(stages: Stages, lang: str, method: Method) -> None:
+    """Raise UnsupportedLanguageError when the translator lacks a direction ``method`` needs."""
+    if method.is_projection:
+        stages.translator.check_languages(lang, PIVOT)
+    if method.backtranslate:
+        stages.translator.check_languages(PIVOT, lang)
+
+
+@dataclass
+class RunReport:
+    """A run's units (finished now or earlier, unsupported, missing) and its results.md."""
+
+    units: list[UnitResult]
+    markdown: str
+
+
+def run_experiment(cfg: RunConfig) -> RunReport:
+    pairs = parse_targets(cfg)
     methods = parse_methods(cfg.methods, cfg.matching)
     check_writable(cfg.out, folder=True)
     stages = Stages(cfg.stages)
     roles = [r for r in ROLE_ORDER if any(r in roles_of(m) for m in methods)]
     stage_sigs = stages.signatures(roles)
-    base = base_signature(cfg.dataset, cfg.split, cfg.labels, cfg.limit, cfg.min_score)
-    sigs = {m.name: method_signature(base, stage_sigs, m) for m in methods}
+    datasets = ",".join(dict.fromkeys(name for name, _ in pairs))
+    run_base = base_signature(datasets, cfg.split, cfg.labels, cfg.limit, cfg.min_score)
     cfg.out.mkdir(parents=True, exist_ok=True)
-    _check_run(cfg, run_signature(base, stage_sigs, methods))
+    _check_run(cfg, run_signature(run_base, stage_sigs, methods))
 
     results: list[UnitResult] = []
+    targets: list[Target] = []
+    sigs: dict[tuple[str, str], Signature] = {}
     pending: dict[tuple[Method, ...], list[Source]] = {}
-    for lang in langs:
+    for name, lang in pairs:
+        try:
+            target = _target(cfg, name, lang)
+            read = dataset_reader(name, lang, target.split, cfg.data_dir)
+        except DatasetNotFoundError as e:
+            targets.append(Target(name, lang, cfg.split))
+            results += [UnitResult(lang, m.name, "missing", str(e), data=name) for m in methods]
+            _say(cfg, f"[{lang}] data missing: {e}")
+            continue
+        targets.append(target)
+        base = base_signature(name, target.split, cfg.labels, cfg.limit, cfg.min_score)
         todo: list[Method] = []
         for m in methods:
+            try:
+                _check_supported(stages, lang, m)
+            except UnsupportedLanguageError as e:
+                results.append(UnitResult(lang, m.name, "unsupported", str(e), data=target.data))
+                _say(cfg, f"[{lang}] {m.name}: unsupported: {e}")
+                continue
+            unit_stages = _unit_stage_signatures(stages, stage_sigs, lang, m)
+            sigs[(lang, m.name)] = method_signature(base, unit_stages, m)
             done = unit_path(cfg.out, lang, m)
             if done.is_file():
-                results.append(_done_unit(done, sigs[m.name]))
+                results.append(_done_unit(done, sigs[(lang, m.name)]))
                 _say(cfg, f"[{lang}] {m.name}: done earlier, skipped")
             else:
                 todo.append(m)
-        if not todo:
-            continue
-        try:
-            read = dataset_reader(cfg.dataset, lang, cfg.split, cfg.data_dir)
-        except DatasetNotFoundError as e:
-            results += [UnitResult(lang, m.name, "missing", str(e)) for m in todo]
-            _say(cfg, f"[{lang}] data missing: {e}")
-            continue
-        runnable = []
-        for m in todo:
-            try:
-                if m.is_projection:
-                    stages.translator.check_languages(lang, PIVOT)
-                runnable.append(m)
-            except UnsupportedLanguageError as e:
-                results.append(UnitResult(lang, m.name, "unsupported", str(e)))
-                _say(cfg, f"[{lang}] {m.name}: unsupported: {e}")
-        if runnable:
-            pending.setdefault(tuple(runnable), []).append(_source(cfg, lang, read))
+        if todo:
+            pending.setdefault(tuple(todo), []).append(_source(cfg, target, read))
     memo = StageMemo(cfg.out / "cache")
     ctx = Context(memo, cfg.min_score)
+    by_lang = {t.lang: t for t in targets}
     for group, sources in pending.items():
         plan = Plan(group)
         with ExitStack() as stack:
-            sink = RunSink(cfg, plan, sigs, stack)
+            sink = RunSink(cfg, plan, sigs, by_lang, stack)
             execute(
                 sources,
                 plan,
@@ -298,19 +386,30 @@ def run_experiment(cfg: RunConfig) -> list[UnitResult]:
                 chunk_size=cfg.chunk_size,
                 show_progress=cfg.show_progress,
                 ray_options=cfg.ray,
+                overlap=True,
             )
         results += sink.results
     from xlner.report import write_tables
 
-    write_tables(
-        cfg, langs, methods, results, format_signature(run_signature(base, stage_sigs, methods))
-    )
-    return results
+    signature = format_signature(run_signature(run_base, stage_sigs, methods))
+    return RunReport(results, write_tables(cfg, targets, methods, results, signature))
 
 
-def _source(cfg: RunConfig, lang: str, read: Callable[[], Iterator[Sentence]]) -> Source:
+def _source(cfg: RunConfig, target: Target, read: Callable[[], Iterator[Sentence]]) -> Source:
     def limited() -> Iterator[Sentence]:
         return islice(read(), cfg.limit) if cfg.limit else read()
 
-    count = sum(1 for _ in limited()) if cfg.show_progress else None  # for the progress bar
-    return Source(lang, limited, count)
+    count = None
+    if cfg.show_progress:  # for the progress bar: count lines, parse nothing
+        root = resolve_data_dir(cfg.data_dir)
+        path = (
+            get_dataset(target.dataset).local_path(root, target.lang, target.split)
+            if root
+            else None
+        )
+        if path is not None and path.is_file():
+            count = count_sentences(path)
+            count = min(count, cfg.limit) if cfg.limit else count
+        else:
+            count = sum(1 for _ in limited())
+    return Source(target.lang, limited, count)

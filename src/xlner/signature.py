@@ -33,7 +33,7 @@ ROLE_ORDER: tuple[Role, ...] = (
 def roles_of(method: Method) -> list[Role]:
     """The backends a method runs with."""
     if method.kind == MODEL_TRANSFER:
-        return ["mt_tagger"]
+        return ["source_tagger" if method.is_english_baseline else "mt_tagger"]
     roles: list[Role] = ["translator", "source_tagger", "aligner"]
     if method.needs_candidates:
         roles.append("candidate_tagger")

@@ -9,6 +9,7 @@ translate-test (and model transfer) on target-language sentences::
     translate       translator  target text -> English words         (src_words)
     tag_source      tagger      English words -> English entities    (src_spans)
     tag_target      mt tagger   target words -> tgt_tags            (model transfer's output)
+    tag_target_en   tagger      target words -> tgt_tags_en         (model-transfer:en baseline)
     tag_candidates  tagger      target words -> NER candidates       (ner only)
     bt_translate    translator  marked English -> labelled segments  (+bt only)
     align           aligner     English words <-> target words
@@ -138,6 +139,11 @@ def tag_target(b: Batch, tagger: Any, ctx: Context) -> None:
     b.tgt_tags = ctx.step(b, "tag_target", tagger, SPANS, lambda: tagger.tag(words), words)
 
 
+def tag_target_en(b: Batch, tagger: Any, ctx: Context) -> None:
+    words = [list(s.tokens) for s in b.sentences]
+    b.tgt_tags_en = ctx.step(b, "tag_target_en", tagger, SPANS, lambda: tagger.tag(words), words)
+
+
 def tag_source(b: Batch, tagger: Any, ctx: Context) -> None:
     words = b.src_words or []
     b.src_spans = ctx.step(b, "tag_source", tagger, SPANS, lambda: tagger.tag(words), words)
@@ -180,7 +186,8 @@ def project(b: Batch, projectors: Mapping[Method, Projector], ctx: Context) -> N
     confidence of :func:`xlner.project.base.with_confidence` and the lost entities)."""
     for method, projector in projectors.items():
         if method.kind == MODEL_TRANSFER:
-            b.outputs[method.name] = threshold(b.tgt_tags or [], ctx.min_score)
+            tags = b.tgt_tags_en if method.is_english_baseline else b.tgt_tags
+            b.outputs[method.name] = threshold(tags or [], ctx.min_score)
             continue
         with ctx.timed(b, project_stage(method)):
             cands = b.candidates if method.needs_candidates else None
@@ -231,7 +238,9 @@ class Plan:
         elif proj:
             steps.append(Step("translate", "translator", translate_to_pivot))
             steps.append(Step("tag_source", "source_tagger", tag_source))
-        if any(m.kind == MODEL_TRANSFER for m in self.methods):
+        if any(m.is_english_baseline for m in self.methods):
+            steps.append(Step("tag_target_en", "source_tagger", tag_target_en))
+        if any(m.kind == MODEL_TRANSFER and not m.is_english_baseline for m in self.methods):
             steps.append(Step("tag_target", "mt_tagger", tag_target))
         if any(m.needs_candidates for m in proj):
             steps.append(Step("tag_candidates", "candidate_tagger", tag_candidates))
@@ -247,7 +256,7 @@ class Plan:
     def method_stages(self, method: Method) -> list[str]:
         """The stages whose seconds make up ``method``'s cost (shared stages in each)."""
         if method.kind == MODEL_TRANSFER:
-            return ["tag_target"]
+            return ["tag_target_en" if method.is_english_baseline else "tag_target"]
         names = ["translate", "tag_source"]
         if self.direction == "train":
             names = ["translate"]

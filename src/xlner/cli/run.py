@@ -30,9 +30,20 @@ def register(sub: Any) -> None:
         "figures beside ours and the signature of what produced them. Streams chunk by chunk; "
         "resumable: finished units are skipped on re-run.",
     )
-    sp.add_argument("--dataset", required=True, help="masakhaner2, panx, conll02-es, ...")
+    sp.add_argument(
+        "--dataset",
+        required=True,
+        help="a dataset (masakhaner2, panx, uner, sli-nerc, europarl, conll02-es, ...), or "
+        "several with their languages: conll02-es,panx:eu,sli-nerc:gl,uner:hr (LANG+LANG for "
+        "more than one); `xlner datasets` lists what is here",
+    )
     sp.add_argument("--langs", default="all", help="comma-separated languages, or all")
-    sp.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    sp.add_argument(
+        "--split",
+        default="auto",
+        choices=("auto", "train", "dev", "test"),
+        help="auto: each language's test split, else dev (PAN-X offline)",
+    )
     sp.add_argument(
         "--methods", default="model-transfer,heuristic,ngram,ner", help=f"comma-separated: {SYNTAX}"
     )
@@ -81,6 +92,6 @@ def main(args: argparse.Namespace) -> int:
         ray=ray_options(args),
         show_progress=not args.quiet,
     )
-    run_experiment(cfg)
-    print((cfg.out / "results.md").read_text(encoding="utf-8"))
+    results = run_experiment(cfg)
+    print(results.markdown)
     return 0

@@ -172,8 +172,11 @@ def execute(
     chunk_size: int = DEFAULT_CHUNK,
     show_progress: bool = False,
     ray_options: Any = None,
+    overlap: bool = False,
 ) -> None:
-    """Run ``plan`` over every source, sending finished batches to ``sink`` in order."""
+    """Run ``plan`` over every source, sending finished batches to ``sink`` in order.
+    ``overlap``: the local executor runs translation and corpus alignment beside the other
+    steps (same outputs; see :mod:`xlner.execute.local`)."""
     if executor == "ray":
         from xlner.execute.ray import run_ray
 
@@ -183,4 +186,4 @@ def execute(
         raise XlnerError(f"unknown executor {executor!r}; choose local or ray")
     from xlner.execute.local import run_local
 
-    run_local(sources, plan, backends, ctx, sink, chunk_size, show_progress)
+    run_local(sources, plan, backends, ctx, sink, chunk_size, show_progress, overlap)

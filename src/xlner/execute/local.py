@@ -4,16 +4,24 @@ With a corpus-level aligner (eflomal) each language takes two passes: pass 1 run
 before alignment on every chunk (their outputs go to the memo) and streams the pairs to the
 aligner's files; the aligner aligns the whole corpus once; pass 2 runs every step on every
 chunk — the steps of pass 1 are memo hits, the alignment is read back by position.
+
+``overlap=True`` keeps a second core busy without changing any output: a batch's translation
+(an Apertium or model call) runs in a worker thread one batch ahead of the steps that need
+it, and the corpus alignment of one language (an eflomal process) runs while the next
+language goes through pass 1. Languages still reach the sink in order, one at a time. The
+stage seconds are then wall time under that concurrency (the benchmarks run without it).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from xlner.batch import Batch
 from xlner.execute.base import (
     Backends,
     CorpusPass,
@@ -25,7 +33,50 @@ from xlner.execute.base import (
     split_at_corpus_alignment,
 )
 from xlner.progress import StageBar
-from xlner.steps import Context, Plan
+from xlner.steps import Context, Plan, Step
+
+
+@dataclass
+class _Run:
+    """What every pass of one run needs."""
+
+    plan: Plan
+    backends: Backends
+    sink: Sink
+    chunk_size: int
+    show_progress: bool
+    pool: ThreadPoolExecutor | None  # the worker thread of overlap=True
+
+    def stream(
+        self, source: Source, index: int, steps: Sequence[Step], ctx: Context, desc: str
+    ) -> Iterator[Batch]:
+        """``source``'s batches through ``steps``, the leading translator step run one batch
+        ahead in the worker thread when there is one."""
+        lead = list(steps[:1]) if steps and steps[0].role == "translator" else []
+        rest = list(steps[len(lead) :])
+        with StageBar(desc, source.count, self.show_progress) as bar:
+            ahead: Future[Batch] | None = None
+            for batch in batches(source, self.chunk_size, self.plan.direction, index):
+                if self.pool is None or not lead:
+                    yield run_steps(batch, steps, self.backends, self.plan, ctx, bar.stage)
+                    bar.advance(len(batch))
+                    continue
+                fut = self.pool.submit(run_steps, batch, lead, self.backends, self.plan, ctx)
+                if ahead is not None:
+                    done = ahead.result()
+                    yield run_steps(done, rest, self.backends, self.plan, ctx, bar.stage)
+                    bar.advance(len(done))
+                ahead = fut
+            if ahead is not None:
+                done = ahead.result()
+                yield run_steps(done, rest, self.backends, self.plan, ctx, bar.stage)
+                bar.advance(len(done))
+
+    def single_pass(self, source: Source, index: int, steps: Sequence[Step], ctx: Context) -> None:
+        self.sink.start(source.lang)
+        for batch in self.stream(source, index, steps, ctx, source.lang):
+            self.sink.add(batch)
+        self.sink.finish(source.lang)
 
 
 def run_local(
@@ -36,6 +87,7 @@ def run_local(
     sink: Sink,
     chunk_size: int,
     show_progress: bool = False,
+    overlap: bool = False,
 ) -> None:
     steps = plan.steps()
     split = (
@@ -44,29 +96,50 @@ def run_local(
         else None
     )
     with ExitStack() as stack:
-        run_ctx = ctx
-        if split is not None:
-            run_ctx, cache = corpus_cache(ctx, stack)
+        pool = None
+        if overlap:
+            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="xlner-ahead"))
+        run = _Run(plan, backends, sink, chunk_size, show_progress, pool)
+        if split is None:
+            for index, source in enumerate(sources):
+                run.single_pass(source, index, steps, ctx)
+            return
+        run_ctx, cache = corpus_cache(ctx, stack)
+        pre, align_steps = split
+        aligner = backends.backend("aligner")
+        # one aligner thread: language i's corpus aligns while language i+1 runs pass 1
+        align_pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="xlner-align"))
+        previous: tuple[int, Source, CorpusPass, Future[dict[tuple[str, int], str]]] | None = None
         for index, source in enumerate(sources):
-            sink.start(source.lang)
-            lang_ctx = run_ctx
-            if split is not None:
-                pre, align_steps = split
-                work = Path(
-                    stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-corpus-"))
-                )
-                corpus = CorpusPass(index, align_steps, work)
-                with StageBar(f"{source.lang} (pass 1/2)", source.count, show_progress) as bar:
-                    for batch in batches(source, chunk_size, plan.direction, index):
-                        corpus.add(run_steps(batch, pre, backends, plan, run_ctx, bar.stage))
-                        bar.advance(len(batch))
-                    bar.stage("align (whole corpus)")
-                    links = corpus.finish(backends.backend("aligner"), cache)
-                lang_ctx = replace(run_ctx, corpus={**run_ctx.corpus, **links})
-                sink.add_seconds(source.lang, corpus.seconds)
-            desc = source.lang if split is None else f"{source.lang} (pass 2/2)"
-            with StageBar(desc, source.count, show_progress) as bar:
-                for batch in batches(source, chunk_size, plan.direction, index):
-                    sink.add(run_steps(batch, steps, backends, plan, lang_ctx, bar.stage))
-                    bar.advance(len(batch))
-            sink.finish(source.lang)
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-corpus-")))
+            corpus = CorpusPass(index, align_steps, work)
+            for batch in run.stream(source, index, pre, run_ctx, f"{source.lang} (pass 1/2)"):
+                corpus.add(batch)
+            if previous is not None:
+                previous[3].result()  # one corpus alignment at a time
+            future = align_pool.submit(corpus.finish, aligner, cache)
+            if not overlap:
+                future.result()
+            if previous is not None:
+                _pass_two(run, steps, run_ctx, *previous)
+            previous = (index, source, corpus, future)
+        if previous is not None:
+            _pass_two(run, steps, run_ctx, *previous)
+
+
+def _pass_two(
+    run: _Run,
+    steps: Sequence[Step],
+    ctx: Context,
+    index: int,
+    source: Source,
+    corpus: CorpusPass,
+    links: Future[dict[tuple[str, int], str]],
+) -> None:
+    """Every step on every chunk of ``source``, its corpus alignment read back by position."""
+    lang_ctx = replace(ctx, corpus={**ctx.corpus, **links.result()})
+    run.sink.start(source.lang)
+    run.sink.add_seconds(source.lang, corpus.seconds)
+    for batch in run.stream(source, index, steps, lang_ctx, f"{source.lang} (pass 2/2)"):
+        run.sink.add(batch)
+    run.sink.finish(source.lang)

@@ -161,7 +161,7 @@ class ApertiumTranslator:
         mode = resolve_mode(self.modes, src_lang, tgt_lang)
         if mode is not None:
             return mode
-        installed = ", ".join(self.modes) or "none"
+        installed = ", ".join(self.modes[:12]) + (" ..." if len(self.modes) > 12 else "") or "none"
         package = debian_package(src_lang, tgt_lang)
         if package is not None:
             hint = f"; install it: `sudo apt-get install {package}`"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,13 +22,16 @@ class TranslationCache:
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = None if path is None else Path(path)
+        self._lock = threading.Lock()  # one connection, used by the run's threads in turn
         if self.path is not None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise XlnerError(f"cannot create the translation cache {self.path}: {e}") from None
         try:
-            self._db = sqlite3.connect(":memory:" if self.path is None else self.path, timeout=60)
+            self._db = sqlite3.connect(
+                ":memory:" if self.path is None else self.path, timeout=60, check_same_thread=False
+            )
         except sqlite3.OperationalError as e:
             raise XlnerError(f"cannot open the translation cache {self.path}: {e}") from None
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -43,14 +47,16 @@ class TranslationCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
-        for i in range(0, len(keys), 500):
-            chunk = list(keys[i : i + 500])
-            q = f"SELECT key, output FROM translations WHERE key IN ({','.join('?' * len(chunk))})"
-            out.update(self._db.execute(q, chunk).fetchall())
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                q = f"SELECT key, output FROM translations WHERE key IN ({marks})"
+                out.update(self._db.execute(q, chunk).fetchall())
         return out
 
     def put_many(self, items: Sequence[tuple[str, str]]) -> None:
-        with self._db:
+        with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO translations (key, output) VALUES (?, ?)", items
             )
