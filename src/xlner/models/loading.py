@@ -44,6 +44,15 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XLNER_CACHE", Path.home() / ".cache" / "xlner"))
 
 
+def build_label(name: str) -> str:
+    """``name`` as a signature names it: a locally built model carries its recipe's hash."""
+    if name == "e5-small-ner-en":
+        from xlner.models.ner_en import recipe_hash
+
+        return f"{name}@{recipe_hash()}"
+    return name
+
+
 def resolve_model(name: str) -> str:
     """A local directory for locally built names and existing paths; otherwise the hub name."""
     if name == "e5-small-ner-en":

@@ -80,7 +80,9 @@ class HFTagger:
 
     @property
     def signature(self) -> str:
-        return f"hf-tagger|{self.model_name}|runtime={self.runtime.name}"
+        from xlner.models.loading import build_label
+
+        return f"hf-tagger|{build_label(self.model_name)}|runtime={self.runtime.name}"
 
     @cached_property
     def _loaded(self) -> tuple[Any, Encoder]:
