@@ -1,0 +1,89 @@
+"""`xlner run` over several datasets: targets, splits, the English-tagger baseline, the
+answer written from the run's numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlner.cli import main
+from xlner.errors import XlnerError
+from xlner.methods import Method, parse_methods
+from xlner.runner import RunConfig, Target, UnitResult, parse_targets
+from xlner.signature import roles_of
+from xlner.steps import Plan
+
+
+def test_targets_from_several_datasets(data_dir: Path, tmp_path: Path) -> None:
+    cfg = RunConfig("conll02-es,panx:eu+de,uner:hr", "all", ["heuristic"], tmp_path)
+    assert parse_targets(cfg) == [
+        ("conll02-es", "es"),
+        ("panx", "eu"),
+        ("panx", "de"),
+        ("uner", "hr"),
+    ]
+    with pytest.raises(XlnerError, match="'es' comes from both conll02-es and panx"):
+        parse_targets(RunConfig("conll02-es,panx:es", "all", ["heuristic"], tmp_path))
+    with pytest.raises(XlnerError, match="has no language 'xx'"):
+        parse_targets(RunConfig("panx:xx", "all", ["heuristic"], tmp_path))
+
+
+def test_a_split_the_dataset_lacks_is_one_line(data_dir: Path, tmp_path: Path, capsys) -> None:
+    argv = ["run", "--dataset", "sli-nerc", "--split", "dev", "--methods", "model-transfer:en"]
+    assert main([*argv, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "has no dev split; its splits: train, test" in err
+
+
+def test_english_baseline_is_its_own_method() -> None:
+    (m,) = parse_methods("model-transfer:en")
+    assert m.name == "model-transfer:en" and m.slug == "model-transfer-en"
+    assert m.is_english_baseline and not m.is_projection
+    assert m.paper_column("simalign") is None  # the paper's model transfer is XLM-R
+    assert roles_of(m) == ["source_tagger"]
+    mt = Method.parse("model-transfer")
+    plan = Plan((m, mt))
+    assert [s.name for s in plan.steps()] == ["tag_target_en", "tag_target", "project"]
+    assert plan.method_stages(m) == ["tag_target_en"]
+    with pytest.raises(XlnerError, match="unknown method"):
+        Method.parse("model-transfer:xx")
+
+
+def _unit(lang: str, method: str, f1: float, seconds: float, n: int = 100) -> UnitResult:
+    lost = {"no_link": 10} if method != "model-transfer" else {}
+    return UnitResult(
+        lang,
+        method,
+        "done",
+        scores={"overall": {"f1": f1}},
+        seconds={"stage": seconds},
+        n_sentences=n,
+        source_entities=40 if lost else None,
+        lost=lost,
+    )
+
+
+def test_answer_is_written_from_the_numbers() -> None:
+    from xlner.report import answer_paragraph
+
+    methods = parse_methods("model-transfer,heuristic,ner")
+    targets = [Target("d", "aa", "test"), Target("d", "bb", "dev")]
+    results = [
+        _unit("aa", "model-transfer", 0.50, 1.0),
+        _unit("aa", "heuristic", 0.60, 3.0),
+        _unit("aa", "ner", 0.55, 4.0),
+        _unit("bb", "model-transfer", 0.70, 1.0),
+        _unit("bb", "heuristic", 0.65, 3.0),
+        _unit("bb", "ner", 0.66, 4.0),
+    ]
+    by = {(r.lang, r.method): r for r in results}
+    text = answer_paragraph(targets, methods, by)
+    # best projection: aa heuristic +10.0, bb ner -4.0 -> mean +3.0; cost 3x and 4x
+    assert "On 2 language(s)" in text and "beats model transfer by +3.0 F1" in text
+    assert "Projection wins on aa (heuristic +10.0)" in text
+    assert "Model transfer wins on bb (ner -4.0)" in text
+    assert "3.0–4.0×" in text
+    # 4 projection units x 10 of 40 entities lost for no_link
+    assert "25% were not projected, most for `no_link` (25% of all)" in text
+    assert answer_paragraph(targets, methods[:1], by) == ""
