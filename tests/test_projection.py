@@ -85,8 +85,11 @@ def test_top_k_and_original_variant() -> None:
 
 
 def test_ngram_candidates_exclude_bang_question() -> None:
-    st_, en = ngram_candidates(["a", "b!", "c"])
+    st_, en = ngram_candidates(["a", "!", "c"])
     assert sorted(zip(st_.tolist(), en.tolist())) == [(0, 1), (2, 3)]
+    # as in the reference, only a token that *is* ! or ? blocks: "Yahoo!" is a candidate
+    st_, en = ngram_candidates(["a", "Yahoo!", "c?"])
+    assert len(st_) == 6
     st_, en = ngram_candidates(list("abcd"), max_len=2, window=(1, 4))
     assert sorted(zip(st_.tolist(), en.tolist())) == [(1, 2), (1, 3), (2, 3), (2, 4), (3, 4)]
 
@@ -257,13 +260,19 @@ def test_exact_optimal_and_never_below_greedy(k: int, m: int, data: st.DataObjec
 
 
 def test_min_score_threshold() -> None:
-    a = Alignment.from_pairs([(0, 0), (1, 3)])
-    weak = (
-        CandidateProjector("ngram", min_score=0.7)
-        .project([Span(0, 2, "PER")], a, 2, list("abcd"))
-        .spans
-    )
-    assert all(s.score is not None and s.score > 0.7 for s in weak)
+    # PER: its one link lands on word 0 alone (Dice 1); LOC's two links land in words 2..4,
+    # which word 1 also links into: Dice 2*2 / (2 + 3) = 0.8
+    a = Alignment.from_pairs([(0, 0), (2, 2), (3, 4), (1, 4)])
+    src = [Span(0, 1, "PER"), Span(2, 4, "LOC")]
+    free = CandidateProjector("ngram").project(src, a, 4, list("abcdef"))
+    assert [(s.start, s.end, s.label, s.score) for s in free.spans] == [
+        (0, 1, "PER", 1.0),
+        (2, 5, "LOC", pytest.approx(0.8)),
+    ]
+    for threshold, kept in ((0.7, ["PER", "LOC"]), (0.9, ["PER"])):
+        res = CandidateProjector("ngram", min_score=threshold).project(src, a, 4, list("abcdef"))
+        assert [s.label for s in res.spans] == kept
+        assert res.lost == ({} if len(kept) == 2 else {1: "below_threshold"})
 
 
 def test_bench_projection_json_shape(capsys: pytest.CaptureFixture[str]) -> None:

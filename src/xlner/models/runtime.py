@@ -139,11 +139,20 @@ def parse_runtime(
 
 
 #: Padded subword tokens per encoder batch (see docs/benchmarks.md, "Token budget").
-DEFAULT_MAX_TOKENS = {"cpu": 2048, "cuda": 32768}
+#: Padded tokens per batch, by the kind of work and device: an encoder's forward pass
+#: (taggers, aligners) and a seq2seq model's generation (translators; beams and the decoder's
+#: cache make a source token cost far more memory). See docs/benchmarks.md.
+DEFAULT_MAX_TOKENS: dict[tuple[str, str], int] = {
+    ("encode", "cpu"): 2048,
+    ("encode", "cuda"): 32768,
+    ("generate", "cpu"): 2048,
+    ("generate", "cuda"): 8192,
+}
 
 
-def default_max_tokens(device: str) -> int:
-    return DEFAULT_MAX_TOKENS["cpu" if device.startswith("cpu") else "cuda"]
+def default_max_tokens(device: str, work: Literal["encode", "generate"] = "encode") -> int:
+    """The one table of token budgets (:data:`DEFAULT_MAX_TOKENS`)."""
+    return DEFAULT_MAX_TOKENS[(work, "cpu" if device.startswith("cpu") else "cuda")]
 
 
 def runtime_for(

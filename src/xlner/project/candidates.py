@@ -26,14 +26,16 @@ from xlner.project.base import LostReason, Projection, unmatched
 from xlner.project.matching import exact_match, greedy_match
 from xlner.project.scores import dice_from_prefix, link_prefix
 
-_EXCLUDED = ("!", "?")
+#: Tokens no n-gram candidate may contain (the reference drops n-grams holding a token that
+#: *is* one of these; a token such as "Yahoo!" stays usable).
+_EXCLUDED = frozenset(("!", "?"))
 
 
 def ngram_candidates(
     tgt_tokens: Sequence[str], max_len: int | None = None, window: tuple[int, int] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of all n-grams (inside ``window`` = half-open ``[lo, hi)`` if given)
-    of at most ``max_len`` words that contain no ``!`` or ``?``."""
+    of at most ``max_len`` words that contain no token ``!`` or ``?``."""
     lo, hi = window if window is not None else (0, len(tgt_tokens))
     width = hi - lo
     if width <= 0:
@@ -43,7 +45,7 @@ def ngram_candidates(
     if max_len is not None:
         keep = (ends - starts) <= max_len
         starts, ends = starts[keep], ends[keep]
-    bad = np.array([any(x in t for x in _EXCLUDED) for t in tgt_tokens[lo:hi]], dtype=np.int64)
+    bad = np.array([t in _EXCLUDED for t in tgt_tokens[lo:hi]], dtype=np.int64)
     if bad.any():
         pre = np.concatenate(([0], np.cumsum(bad)))
         keep = pre[ends - lo] == pre[starts - lo]

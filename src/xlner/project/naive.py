@@ -21,7 +21,7 @@ def naive_ngram_greedy(
         for i in range(n)
         for j in range(i + 1, n + 1)
         if (max_len is None or j - i <= max_len)
-        and not any("!" in t or "?" in t for t in tgt_tokens[i:j])
+        and not any(t in ("!", "?") for t in tgt_tokens[i:j])
     ]
     links = list(alignment)
     pairs = []

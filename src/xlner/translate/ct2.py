@@ -21,8 +21,8 @@ from typing import Any
 from xlner.errors import MissingDependencyError, MissingModelError, UnsupportedLanguageError
 from xlner.languages import nllb_code
 from xlner.models.loading import cpu_threads, load_pretrained, require_transformers
+from xlner.models.runtime import default_max_tokens
 from xlner.models.subwords import token_batches
-from xlner.translate.hf import default_max_tokens
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -104,7 +104,7 @@ class CT2Translator:
     @property
     def max_tokens(self) -> int:
         """Source tokens per batch (default: by device, as the HF translator)."""
-        return self._max_tokens or default_max_tokens(self.resolved_device)
+        return self._max_tokens or default_max_tokens(self.resolved_device, "generate")
 
     @max_tokens.setter
     def max_tokens(self, value: int | None) -> None:

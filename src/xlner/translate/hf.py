@@ -29,16 +29,11 @@ from xlner.models.loading import (
     require_torch,
     require_transformers,
 )
+from xlner.models.runtime import default_max_tokens
 from xlner.models.subwords import token_batches
 from xlner.progress import progress
 
 DEFAULT_MODEL = "facebook/nllb-200-distilled-600M"
-#: Padded source tokens per generation batch (see docs/benchmarks.md, "Translation").
-DEFAULT_MAX_TOKENS = {"cpu": 2048, "cuda": 8192}
-
-
-def default_max_tokens(device: str) -> int:
-    return DEFAULT_MAX_TOKENS["cpu" if device.startswith("cpu") else "cuda"]
 
 
 class HFTranslator:
@@ -61,7 +56,7 @@ class HFTranslator:
         self.max_length = max_length
         self.num_beams = num_beams
         self.device = pick_device(device)
-        self.max_tokens = max_tokens or default_max_tokens(self.device)
+        self.max_tokens = max_tokens or default_max_tokens(self.device, "generate")
         self.dtype = dtype
         self.output_ratio = output_ratio
         self.sort_by_length = sort_by_length
@@ -72,7 +67,7 @@ class HFTranslator:
     def signature(self) -> str:
         return (
             f"hf|{self.model_name}|beams={self.num_beams}|max_length={self.max_length}"
-            f"|ratio={self.output_ratio}"
+            f"|ratio={self.output_ratio}|dtype={self.dtype or 'auto'}"
         )
 
     @cached_property
