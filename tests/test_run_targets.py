@@ -3,6 +3,8 @@ answer written from the run's numbers."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,31 @@ def test_answer_is_written_from_the_numbers() -> None:
     # 4 projection units x 10 of 40 entities lost for no_link
     assert "25% were not projected, most for `no_link` (25% of all)" in text
     assert answer_paragraph(targets, methods[:1], by) == ""
+
+
+@pytest.mark.slow
+def test_translate_test_on_50_croatian_sentences(data_dir: Path, tmp_path: Path) -> None:
+    """Real systems end to end on UNER Croatian: Apertium hbs-eng, spaCy, eflomal."""
+    pytest.importorskip("spacy")
+    pytest.importorskip("eflomal")
+    from xlner.translate.apertium import ApertiumTranslator, resolve_mode
+
+    if (
+        shutil.which("apertium") is None
+        or resolve_mode(ApertiumTranslator().modes, "hr", "en") is None
+    ):
+        pytest.skip("no Apertium pair for hr->en (apt-get install apertium apertium-hbs-eng)")
+    out = tmp_path / "hr"
+    argv = ["run", "--dataset", "uner", "--langs", "hr", "--limit", "50", "--preset", "offline"]
+    argv += ["--methods", "heuristic,ngram", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    scores = json.loads((out / "scores.json").read_text())["scores"]["hr"]
+    for method in ("heuristic", "ngram"):
+        unit = scores[method]
+        assert unit["status"] == "done" and unit["n_sentences"] == 50
+        assert unit["data"] == "uner/test"
+        assert "apertium-hbs-eng=" in unit["signature"]["translator"]
+        assert unit["scores"]["overall"]["f1"] > 0.3  # real MT + alignment, not noise
+        assert unit["source_entities"] > 0
+    pred = (out / "predictions" / "hr" / "heuristic.conll").read_text().split("\n\n")
+    assert len([p for p in pred if p.strip()]) == 50
