@@ -112,14 +112,10 @@ class Stages:
         self._taken: dict[str, set[str]] = {}  # backend spec -> the options it took
 
     def _create(self, registry: Any, spec: str) -> Any:
-        from xlner.models.loading import LOCAL_BUILDS, resolve_model
         from xlner.registry import accepted_options, parse_spec
 
         opts = self.cfg.options()
-        name, model = parse_spec(spec)
-        if model in LOCAL_BUILDS:  # built here, once, before any worker process loads it
-            resolve_model(model)
-        factory = registry.get(name)
+        factory = registry.get(parse_spec(spec)[0])
         self._taken[spec] = set(accepted_options(factory, opts))
         return registry.create(spec, opts)
 
@@ -177,6 +173,18 @@ class Stages:
         if role == "aligner":
             return self.aligner
         return self.tagger(self.cfg.spec(role))
+
+    def prepare(self, roles: Iterable[Role]) -> None:
+        """Build the locally built models the roles name (e5-small, e5-small-ner-en) in this
+        process, once, before worker processes load them (the Ray executor calls this)."""
+        from xlner.models.loading import LOCAL_BUILDS, resolve_model
+        from xlner.registry import parse_spec
+
+        for role in roles:
+            if role != "projectors":
+                model = parse_spec(self.cfg.spec(role))[1]
+                if model in LOCAL_BUILDS:
+                    resolve_model(model)
 
     def signatures(self, roles: Iterable[Role]) -> dict[str, str]:
         """Each role's backend signature (builds the backends, loads no model), after checking

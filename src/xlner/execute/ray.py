@@ -213,6 +213,7 @@ def run_ray(
 ) -> None:
     if not isinstance(backends, Stages):
         raise XlnerError("the Ray executor builds its backends from a StageConfig (use Stages)")
+    backends.prepare({s.role for s in plan.steps()})  # build local models here, not per actor
     ray = _ray()
     options = options or RayOptions()
     started = _connect(ray, options)
