@@ -239,7 +239,10 @@ class EflomalAligner:
             env = {**os.environ, "OMP_NUM_THREADS": "2,1", "OMP_MAX_ACTIVE_LEVELS": "2"}
             proc = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True)
             if proc.returncode != 0:
-                raise XlnerError(f"eflomal failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+                raise XlnerError(
+                    f"eflomal failed ({proc.returncode}): {proc.stderr.strip()[:300]} "
+                    f"(its seeded copy is {binary}; delete {binary.parent} to make it again)"
+                )
             n_corpus = n - len(self.extra_src)
             with (
                 src.open(encoding="utf-8") as fs,
