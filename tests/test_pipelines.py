@@ -263,6 +263,7 @@ def _run_args(
     ]
 
 
+@pytest.mark.slow  # ~15 s: four runs of three methods through the CLI
 def test_run_tables_resume_signature_and_unsupported(
     stage_cfg: StageConfig, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
