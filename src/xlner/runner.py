@@ -261,7 +261,7 @@ def _check_run(cfg: RunConfig, signature: Signature) -> None:
 
 def _has_finished_unit(out: Path) -> bool:
     scores = out / "scores"
-    return scores.is_dir() and next(scores.glob("*/*.json"), None) is not None
+    return scores.is_dir() and next(scores.rglob("*.json"), None) is not None
 
 
 def _done_unit(path: Path, signature: Signature) -> UnitResult:
