@@ -53,6 +53,7 @@ def test_ct2_agrees_with_hf_greedy(tiny: dict[str, Path], tiny_ct2: Path) -> Non
     assert ct2.translate(texts, "hau", "en") == hf.translate(texts, "hau", "en")
 
 
+@pytest.mark.slow
 def test_translation_token_budgets_keep_outputs_and_order(
     tiny: dict[str, Path], tiny_ct2: Path
 ) -> None:
@@ -191,6 +192,7 @@ needs_apertium = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow  # Apertium on all 1,516 sentences
 @needs_apertium
 def test_apertium_translates_conll02_es(data_dir: Path) -> None:
     from xlner.datasets import load_dataset
@@ -208,6 +210,7 @@ def test_apertium_translates_conll02_es(data_dir: Path) -> None:
         tr.translate(["x"], "hau", "en")
 
 
+@pytest.mark.slow  # loads spaCy
 def test_spacy_confidence_keeps_the_pipelines_entities() -> None:
     """xlner decodes spaCy's NER itself to keep each action's probability: the entities must
     be exactly the pipeline's, each with a confidence in (0, 1]."""

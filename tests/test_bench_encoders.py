@@ -51,6 +51,7 @@ def test_simalign_library_gives_xlner_fp32_links(tiny: dict[str, Path], arch: st
 needs_apertium = pytest.mark.skipif(shutil.which("apertium") is None, reason="needs Apertium")
 
 
+@pytest.mark.slow
 @needs_apertium
 def test_bench_aligners_small(tiny: dict[str, Path], data_dir: Path) -> None:
     from xlner.bench.encoders import PEER, TODAY, format_aligners, run_aligners

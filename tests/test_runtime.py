@@ -173,8 +173,14 @@ def test_signatures_record_the_runtime(tiny: dict[str, Path]) -> None:
 # ----------------------------------------------------------------- fp32: today's vectors
 
 
-@pytest.mark.parametrize("arch", ["xlmr", "bert"])
-@pytest.mark.parametrize("layer", [0, 2, 4])
+@pytest.mark.parametrize(
+    ("layer", "arch"),
+    [(2, "bert")]
+    + [
+        pytest.param(*p, marks=pytest.mark.slow)
+        for p in [(0, "bert"), (4, "bert"), (0, "xlmr"), (2, "xlmr"), (4, "xlmr")]
+    ],
+)
 def test_torch_cut_after_layer_gives_the_full_models_hidden_states(
     tiny: dict[str, Path], arch: str, layer: int
 ) -> None:
@@ -221,9 +227,14 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize(
     "runtime,floor",
-    [("onnx", 0.9999), ("onnx-int8", 0.95), ("ct2", 0.999), ("ct2-int8", 0.95)],
+    [
+        ("onnx", 0.9999),
+        ("ct2", 0.999),
+        pytest.param("onnx-int8", 0.95, marks=pytest.mark.slow),
+        pytest.param("ct2-int8", 0.95, marks=pytest.mark.slow),
+    ],
 )
-@pytest.mark.parametrize("arch", ["xlmr", "bert"])
+@pytest.mark.parametrize("arch", [pytest.param("xlmr", marks=pytest.mark.slow), "bert"])
 def test_exported_encoders_agree_with_torch(
     tiny: dict[str, Path], arch: str, runtime: str, floor: float
 ) -> None:
@@ -240,7 +251,10 @@ def test_exported_encoders_agree_with_torch(
                 np.testing.assert_allclose(a.vectors, b.vectors, atol=1e-3)
 
 
-@pytest.mark.parametrize("runtime", ["onnx", "onnx-int8", "ct2", "ct2-int8"])
+@pytest.mark.parametrize(
+    "runtime",
+    ["onnx", "ct2", *(pytest.param(r, marks=pytest.mark.slow) for r in ("onnx-int8", "ct2-int8"))],
+)
 def test_exported_taggers_agree_with_torch(tiny: dict[str, Path], runtime: str) -> None:
     pytest.importorskip("onnxruntime" if runtime.startswith("onnx") else "ctranslate2")
     from xlner.tag import TAGGERS

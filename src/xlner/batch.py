@@ -136,6 +136,8 @@ class Batch:
     bt_alignments: list[Alignment] | None = None
     outputs: dict[str, list[list[Span]]] = field(default_factory=dict)  # method -> spans
     lost: dict[str, list[dict[int, LostReason]]] = field(default_factory=dict)
+    # aligner stage -> sentences too long for the aligner (left unaligned)
+    too_long: dict[str, list[int]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -189,5 +191,6 @@ class Batch:
             bt_alignments=opt("bt_alignments", alignments_from_json),
             outputs={k: spans_from_json(v) for k, v in d.get("outputs", {}).items()},
             lost={k: lost_from_json(v) for k, v in d.get("lost", {}).items()},
+            too_long=d.get("too_long", {}),
             seconds=d.get("seconds", {}),
         )

@@ -1,10 +1,11 @@
 """Per-stage result cache on disk: a finished stage (English tags, alignments, candidates,
 back-translations) is never recomputed for the same inputs and settings.
 
-Entries are JSON (gzip), one file per stage and content key, with a format version, written
-atomically. Nothing is unpickled: a cache folder shared between users or cluster nodes holds
-data, never code. An entry that cannot be read — truncated, another format version, not JSON —
-is a miss: it is recomputed and overwritten.
+Entries are JSON (gzip), one file per stage and content key, with a format version, sealed
+(:func:`xlner.io.integrity.seal_bytes`: length and checksum) and written atomically. Nothing is
+unpickled: a cache folder shared between users or cluster nodes holds data, never code. An
+entry of another format version is a miss; a damaged one (truncated, altered) is a miss with
+one warning naming it. Either is recomputed and overwritten.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from xlner.io.atomic import atomic_open
+from xlner.io.integrity import seal_bytes, unseal_bytes, warn
 
 T = TypeVar("T")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sealed
+_GZIP_MAGIC = b"\x1f\x8b"  # an unsealed entry of format 1: a miss, not damage
 
 
 def fingerprint(*parts: Any) -> str:
@@ -63,22 +66,32 @@ class StageMemo:
 
     def load(self, stage: str, key: str, codec: Codec[Any]) -> tuple[bool, Any]:
         path = self.path(stage, key)
-        if not path.is_file():
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return False, None
+        except OSError as e:
+            warn(path, f"unreadable stage memo ({e.strerror}); recomputed")
+            return False, None
+        payload = unseal_bytes(data)
+        if payload is None:
+            if not data.startswith(_GZIP_MAGIC):
+                warn(path, "damaged stage memo (truncated or altered); recomputed")
             return False, None
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                doc = json.load(fh)
+            doc = json.loads(gzip.decompress(payload))
             if doc.get("format") != FORMAT_VERSION or doc.get("codec") != codec.name:
                 return False, None
             return True, codec.decode(doc["value"])
-        except (OSError, EOFError, ValueError, KeyError, TypeError, zlib.error):
+        except (EOFError, ValueError, KeyError, TypeError, AttributeError, zlib.error):
+            warn(path, "stage memo of an unknown layout; recomputed")
             return False, None
 
     def store(self, stage: str, key: str, codec: Codec[T], value: T) -> None:
         doc = {"format": FORMAT_VERSION, "codec": codec.name, "value": codec.encode(value)}
         data = gzip.compress(json.dumps(doc, ensure_ascii=False).encode(), mtime=0)
         with atomic_open(self.path(stage, key), "wb") as fh:
-            fh.write(data)
+            fh.write(seal_bytes(data))
 
     def get_or_compute(self, stage: str, key: str, codec: Codec[T], compute: Callable[[], T]) -> T:
         found, value = self.load(stage, key, codec)

@@ -239,10 +239,12 @@ class RunSink:
 
 
 def _check_run(cfg: RunConfig, signature: Signature) -> None:
-    """A new folder gets ``run.json``; an existing run must have the same signature."""
+    """The folder gets ``run.json``; once a unit has finished, a re-run must have the same
+    signature. A run that finished no unit (it failed at start) fixes nothing: its ``run.json``
+    is replaced by the new configuration's."""
     path = cfg.out / "run.json"
     record = {"signature": signature, "signature_text": format_signature(signature)}
-    if path.is_file():
+    if path.is_file() and _has_finished_unit(cfg.out):
         try:
             old = json.loads(path.read_text(encoding="utf-8")).get("signature", {})
         except ValueError:
@@ -255,6 +257,11 @@ def _check_run(cfg: RunConfig, signature: Signature) -> None:
             )
     else:
         atomic_write_text(path, json.dumps(record, indent=1))
+
+
+def _has_finished_unit(out: Path) -> bool:
+    scores = out / "scores"
+    return scores.is_dir() and next(scores.rglob("*.json"), None) is not None
 
 
 def _done_unit(path: Path, signature: Signature) -> UnitResult:

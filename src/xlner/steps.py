@@ -45,7 +45,7 @@ from xlner.languages import PIVOT
 from xlner.memo import Codec, StageMemo, fingerprint
 from xlner.methods import MODEL_TRANSFER, Method
 from xlner.project.backtranslate import backtranslate, project_backtranslation
-from xlner.project.base import Projector, project_batch
+from xlner.project.base import LostReason, Projector, project_batch
 from xlner.text import detokenize, split_words
 
 T = TypeVar("T")
@@ -159,13 +159,30 @@ def bt_translate(b: Batch, translator: Any, ctx: Context) -> None:
         b.bt = backtranslate(b.src_words or [], b.src_spans or [], translator, b.lang)
 
 
+def too_long(aligner: Any, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> list[int]:
+    """The pairs longer than the aligner aligns (its ``max_words``, when it has one)."""
+    limit = getattr(aligner, "max_words", None)
+    if limit is None:
+        return []
+    return [i for i, (s, t) in enumerate(zip(src, tgt)) if max(len(s), len(t)) > limit]
+
+
 def align(b: Batch, aligner: Any, ctx: Context) -> None:
-    b.alignments = ctx.align(b, "align", aligner, b.src_words or [], b.tgt_words or [])
+    src, tgt = b.src_words or [], b.tgt_words or []
+    b.alignments = ctx.align(b, "align", aligner, src, tgt)
+    b.too_long["align"] = too_long(aligner, src, tgt)
 
 
 def bt_align(b: Batch, aligner: Any, ctx: Context) -> None:
     assert b.bt is not None
     b.bt_alignments = ctx.align(b, "bt_align", aligner, b.bt.words, b.tgt_words or [])
+    b.too_long["bt_align"] = too_long(aligner, b.bt.words, b.tgt_words or [])
+
+
+def mark_too_long(lost: list[dict[int, LostReason]], rows: Sequence[int]) -> None:
+    """Every lost entity of a sentence the aligner left unaligned is lost as ``too_long``."""
+    for i in rows:
+        lost[i] = {k: "too_long" for k in lost[i]}
 
 
 def threshold(spans: list[list[Span]], min_score: float) -> list[list[Span]]:
@@ -173,6 +190,11 @@ def threshold(spans: list[list[Span]], min_score: float) -> list[list[Span]]:
     if min_score <= 0:
         return spans
     return [[s for s in row if (1.0 if s.score is None else s.score) >= min_score] for row in spans]
+
+
+def align_stage(method: Method) -> str:
+    """The aligner step whose links ``method`` projects through."""
+    return "bt_align" if method.backtranslate else "align"
 
 
 def project_stage(method: Method) -> str:
@@ -208,6 +230,7 @@ def project(b: Batch, projectors: Mapping[Method, Projector], ctx: Context) -> N
                 )
         b.outputs[method.name] = [p.spans for p in res]
         b.lost[method.name] = [p.lost for p in res]
+        mark_too_long(b.lost[method.name], b.too_long.get(align_stage(method), []))
 
 
 # --------------------------------------------------------------------------- plans

@@ -8,13 +8,14 @@ position (:class:`LinksFile`, a byte-offset index beside the links). Memory stay
 the chunk; only the aligner's own process sees the whole corpus.
 
 The finished links are kept under the run's cache, keyed by the aligner's signature and a hash
-of the corpus, so a resumed run does not align again.
+of the corpus, so a resumed run does not align again: one sealed folder entry per corpus
+(:func:`xlner.io.integrity.build_once`) holding ``links`` and its index, checked before use; a
+damaged entry is aligned again, with a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,9 @@ from typing import IO, Protocol, runtime_checkable
 import numpy as np
 
 from xlner.data import Alignment
+from xlner.errors import XlnerError
 from xlner.io.atomic import atomic_open
+from xlner.io.integrity import build_once
 
 
 def corpus_line(words: Sequence[str]) -> str:
@@ -92,7 +95,12 @@ class LinksFile:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.offsets = np.load(index_path(self.path), allow_pickle=False)
+        try:
+            self.offsets = np.load(index_path(self.path), allow_pickle=False)
+        except (OSError, ValueError, EOFError) as e:
+            raise XlnerError(
+                f"cannot read {index_path(self.path)}: {e}; delete its folder to realign"
+            ) from None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -103,8 +111,15 @@ class LinksFile:
         with self.path.open("rb") as fh:
             fh.seek(int(self.offsets[start]))
             data = fh.read(int(self.offsets[start + n] - self.offsets[start]))
-        lines = data.decode("utf-8").split("\n")[:n]
-        return [Alignment.from_pharaoh(line) for line in lines]
+        lines = data.decode("utf-8", errors="replace").split("\n")[:n]
+        try:
+            if len(lines) != n:
+                raise ValueError(f"{len(lines)} lines where {n} were indexed")
+            return [Alignment.from_pharaoh(line) for line in lines]
+        except ValueError as e:
+            raise XlnerError(
+                f"{self.path} is damaged ({e}); delete its folder to realign"
+            ) from None
 
 
 def index_path(links: Path) -> Path:
@@ -124,19 +139,16 @@ def write_index(links: Path) -> int:
 
 def align_corpus(aligner: CorpusAligner, corpus: CorpusFiles, cache: Path) -> Path:
     """Align a finished corpus unless the same corpus was aligned before with the same
-    aligner; the path of the links file (with its index)."""
+    aligner; the path of the links file (with its index), checked against its seal."""
     from xlner.memo import fingerprint
 
     key = fingerprint(aligner.signature, corpus.digest, corpus.n)
-    links = cache / f"{key}.links"
-    if links.is_file() and index_path(links).is_file():
-        return links
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = cache / f".{key}.{os.getpid()}.tmp"
-    aligner.align_files(corpus.src_path, corpus.tgt_path, tmp)
-    n = write_index(tmp)
-    if n != corpus.n:
-        raise RuntimeError(f"{aligner.signature} wrote {n} lines of links for {corpus.n} pairs")
-    os.replace(index_path(tmp), index_path(links))
-    os.replace(tmp, links)  # last: the links file marks the entry complete
-    return links
+
+    def build(tmp: Path) -> None:
+        links = tmp / "links"
+        aligner.align_files(corpus.src_path, corpus.tgt_path, links)
+        n = write_index(links)
+        if n != corpus.n:
+            raise XlnerError(f"{aligner.signature} wrote {n} lines of links for {corpus.n} pairs")
+
+    return build_once(cache / key, build, "alignment links") / "links"

@@ -8,11 +8,18 @@ so its links never depend on the chunk size and memory is not held by xlner.
 
 **Seeding.** The eflomal binary seeds its sampler from ``/dev/urandom`` and has no seed option,
 so two runs differ (a few entities in 1,000 sentences). xlner runs a copy of the binary (made
-once in ``$XLNER_CACHE/eflomal/``) whose only change is that 12-byte path, pointing at the
+once in ``$XLNER_CACHE/eflomal/seeded-*/``) whose only change is that 12-byte path, pointing at the
 file ``./xlner.seed`` in the run's working folder, which holds ``seed`` (default 1); samplers run
 one after another (``OMP_NUM_THREADS=2,1``: the two directions in parallel, each direction's
 samplers in order), because the order in which threads take their random states is otherwise
 not fixed. Same input, seed and versions give byte-identical links.
+
+**Limits, reported.** eflomal leaves a sentence of :data:`MAX_WORDS` + 1 words or more unaligned
+(its input format has no room for it): such pairs get no links, a warning, and their entities
+are reported lost as ``too_long`` (:attr:`EflomalAligner.max_words`). eflomal learns from the
+text it aligns: fewer than :data:`MIN_SENTENCES` pairs (extra text included) give a warning.
+The seeded binary is a sealed cache entry (:func:`xlner.io.integrity.build_once`): a damaged
+copy is made again, with a warning.
 """
 
 from __future__ import annotations
@@ -23,18 +30,23 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from pathlib import Path
 
 from xlner.align.corpus import corpus_line
 from xlner.data import Alignment
 from xlner.errors import MissingDependencyError, XlnerError
+from xlner.io.integrity import build_once, warn
 
 SYMMETRISATIONS = ("grow-diag-final-and", "intersection", "union")
 DEFAULT_SEED = 1
 _URANDOM = b"/dev/urandom\x00"
 _SEED_FILE = b"./xlner.seed\x00"  # the same length: the binary's layout is unchanged
+#: The longest sentence eflomal aligns, in words; longer ones are written to it as empty.
+MAX_WORDS = 0x3FF
+#: Fewer sentence pairs than this give a warning: eflomal learns its model from them.
+MIN_SENTENCES = 100
 _NEIGHBOURS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
 
 
@@ -78,18 +90,25 @@ def _links(line: str) -> set[tuple[int, int]]:
     return out
 
 
-def write_eflomal_text(lines: Iterable[str], path: Path) -> int:
+def write_eflomal_text(
+    lines: Iterable[str], path: Path, on_too_long: Callable[[int], None] | None = None
+) -> int:
     """eflomal's numeric input format, streamed: a header ``n_sentences vocabulary_size``, then
-    per sentence its length and word ids (lower-cased words, ids by first occurrence; 1024 words
-    or more are written as an empty sentence) — what ``eflomal.Aligner`` writes. The number of
-    sentences."""
+    per sentence its length and word ids (lower-cased words, ids by first occurrence; more than
+    :data:`MAX_WORDS` words are written as an empty sentence, and ``on_too_long(line index)``
+    is called) — what ``eflomal.Aligner`` writes. The number of sentences."""
     index: dict[str, int] = {}
     n = 0
     body = path.with_name(path.name + ".body")
     with body.open("w", encoding="ascii") as fh:
         for line in lines:
             ids = [index.setdefault(t, len(index)) for t in line.lower().split()]
-            fh.write(f"{len(ids)}{''.join(f' {i}' for i in ids)}\n" if len(ids) < 0x400 else "0\n")
+            if len(ids) > MAX_WORDS:
+                fh.write("0\n")
+                if on_too_long is not None:
+                    on_too_long(n)
+            else:
+                fh.write(f"{len(ids)}{''.join(f' {i}' for i in ids)}\n")
             n += 1
     with path.open("wb") as out, body.open("rb") as src:
         out.write(f"{n} {len(index)}\n".encode())
@@ -112,15 +131,31 @@ def seeded_binary(cache: Path | None = None) -> Path | None:
     from xlner.models.loading import cache_dir
 
     digest = hashlib.sha256(data).hexdigest()[:16]
-    path = (cache or cache_dir()) / "eflomal" / f"eflomal-seeded-{digest}"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.replace(_URANDOM, _SEED_FILE))
-        os.chmod(tmp, 0o755)
-        os.replace(tmp, path)
-    return path
+
+    def build(tmp: Path) -> None:
+        (tmp / "eflomal").write_bytes(data.replace(_URANDOM, _SEED_FILE))
+        os.chmod(tmp / "eflomal", 0o755)
+
+    folder = (cache or cache_dir()) / "eflomal" / f"seeded-{digest}"  # a folder entry
+    return build_once(folder, build, "seeded eflomal binary") / "eflomal"
+
+
+def _report_limits(src: Path, n: int, too_long: list[int]) -> None:
+    """Warnings for what eflomal cannot do well with this input (outputs are unchanged)."""
+    if too_long:
+        lines = ", ".join(str(i + 1) for i in too_long[:5]) + (", ..." if len(too_long) > 5 else "")
+        warn(
+            src,
+            f"{len(too_long)} sentence pair(s) over eflomal's limit of {MAX_WORDS} words "
+            f"(line {lines}) left unaligned; their entities are reported lost as too_long",
+        )
+    if n < MIN_SENTENCES:
+        warn(
+            src,
+            f"eflomal learns from the text it aligns and gets only {n} sentence pairs (it "
+            f"needs hundreds, {MIN_SENTENCES} at least); aligned anyway, links will be poor — "
+            "align more sentences at once or give extra parallel text",
+        )
 
 
 def iterations(n_sentences: int, rel_iterations: float = 1.0) -> tuple[int, int, int]:
@@ -132,6 +167,7 @@ def iterations(n_sentences: int, rel_iterations: float = 1.0) -> tuple[int, int,
 
 class EflomalAligner:
     corpus_level = True
+    max_words = MAX_WORDS  # longer sentences stay unaligned (lost as too_long)
 
     def __init__(
         self,
@@ -190,10 +226,12 @@ class EflomalAligner:
             (work / "xlner.seed").write_bytes(self.seed.to_bytes(8, "little", signed=False))
             extra_s = (corpus_line(x) for x in self.extra_src)
             extra_t = (corpus_line(x) for x in self.extra_tgt)
+            too_long: set[int] = set()
             with src.open(encoding="utf-8") as fs, tgt.open(encoding="utf-8") as ft:
-                n = write_eflomal_text(chain(fs, extra_s), work / "src.eflomal")
-                if write_eflomal_text(chain(ft, extra_t), work / "tgt.eflomal") != n:
+                n = write_eflomal_text(chain(fs, extra_s), work / "src.eflomal", too_long.add)
+                if write_eflomal_text(chain(ft, extra_t), work / "tgt.eflomal", too_long.add) != n:
                     raise XlnerError(f"{src} and {tgt} hold different numbers of lines")
+            _report_limits(src, n, sorted(i for i in too_long if i < n - len(self.extra_src)))
             i1, i2, i3 = iterations(n)
             args = [str(binary), "-m", "3", "-s", "src.eflomal", "-t", "tgt.eflomal"]
             args += ["-n", str(self.n_samplers), "-N", "0.2", "-1", str(i1), "-q"]
@@ -201,7 +239,10 @@ class EflomalAligner:
             env = {**os.environ, "OMP_NUM_THREADS": "2,1", "OMP_MAX_ACTIVE_LEVELS": "2"}
             proc = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True)
             if proc.returncode != 0:
-                raise XlnerError(f"eflomal failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+                raise XlnerError(
+                    f"eflomal failed ({proc.returncode}): {proc.stderr.strip()[:300]} "
+                    f"(its seeded copy is {binary}; delete {binary.parent} to make it again)"
+                )
             n_corpus = n - len(self.extra_src)
             with (
                 src.open(encoding="utf-8") as fs,

@@ -17,13 +17,14 @@ from typing import IO
 from xlner.errors import XlnerError
 
 
-def _umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def _mkdir(folder: Path) -> None:
+def make_folder(folder: Path) -> None:
+    """``mkdir -p``, failing with one line (:class:`XlnerError`)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -57,13 +58,13 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
     path = Path(path)
     if path.is_dir():
         raise XlnerError(f"{path} is a folder; give a file name for the output")
-    _mkdir(path.parent)
+    make_folder(path.parent)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except PermissionError:
         raise XlnerError(f"cannot write to {path.parent}: permission denied") from None
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as fh:
             yield fh
             fh.flush()

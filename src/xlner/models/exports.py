@@ -3,23 +3,20 @@
 
 **Exports are built once** under ``cache_dir()/encoders/<model>-<fingerprint>/``, one folder
 per engine, task, layer count and precision (``onnx-hidden-L8-int8``), written to a temporary
-folder and renamed into place, so a reader never sees half an export. The fingerprint hashes
-the model's files (names, sizes, modification times), so a model rebuilt at the same path gets
-new exports. ONNX graphs take ``inputs_embeds``: the word-embedding matrix (the bulk of a
-multilingual encoder's weights) is stored once per model as ``embeddings.npy`` and memory-mapped,
-frozen and shared by every export and process, instead of being copied into each graph.
+folder, sealed (each file's length and checksum) and renamed into place, so a reader never sees
+half an export and a damaged one is rebuilt with a warning (:func:`xlner.io.integrity.build_once`).
+The fingerprint hashes the model's files (names, sizes, modification times), so a model rebuilt
+at the same path gets new exports. ONNX graphs take ``inputs_embeds``: the word-embedding matrix
+(the bulk of a multilingual encoder's weights) is stored once per model as ``embeddings.npy`` and
+memory-mapped, frozen and shared by every export and process, instead of being copied into each
+graph.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import json
-import os
-import shutil
-import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from xlner.errors import MissingDependencyError, XlnerError
+from xlner.io.integrity import build_once
 from xlner.models.loading import (
     cache_dir,
     cpu_threads,
@@ -68,29 +66,6 @@ def export_name(engine: str, task: Task, layer: int | None, precision: str) -> s
     return f"{engine}-{task}-L{'all' if layer is None else layer}-{precision}"
 
 
-def build_once(target: Path, build: Callable[[Path], None]) -> Path:
-    """``target``, built by ``build(tmp_folder)`` into a temporary folder beside it and renamed
-    into place when complete (a concurrent builder's finished copy wins; ours is dropped)."""
-    if (target / "done.json").is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        build(tmp)
-        (tmp / "done.json").write_text(json.dumps({"version": EXPORT_VERSION}), encoding="utf-8")
-        if target.exists() and not (target / "done.json").is_file():
-            shutil.rmtree(target, ignore_errors=True)  # a broken leftover, never read
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if not (target / "done.json").is_file():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
 def word_embeddings(model: str) -> np.ndarray:
     """The model's word-embedding matrix, stored once per model and memory-mapped."""
     folder = model_cache(model) / "embeddings"
@@ -100,7 +75,7 @@ def word_embeddings(model: str) -> np.ndarray:
         weight = net.get_input_embeddings().weight.detach().float().numpy()
         np.save(tmp / "embeddings.npy", weight)
 
-    build_once(folder, build)
+    build_once(folder, build, "word embeddings")
     return np.load(folder / "embeddings.npy", mmap_mode="r")
 
 
@@ -182,7 +157,9 @@ class OnnxEncoder:
         self.config = config
         self.embeddings = word_embeddings(model)
         folder = model_cache(model) / export_name("onnx", task, layer, precision)
-        build_once(folder, lambda tmp: export_onnx(model, task, layer, precision, tmp))
+        build_once(
+            folder, lambda tmp: export_onnx(model, task, layer, precision, tmp), "ONNX export"
+        )
         options = ort.SessionOptions()
         options.intra_op_num_threads = cpu_threads()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -319,7 +296,9 @@ class CT2Encoder:
         self.task = task
         self.on_gpu = not device.startswith("cpu")
         folder = model_cache(model) / export_name("ct2", task, layer, precision)
-        build_once(folder, lambda tmp: export_ct2(model, task, layer, precision, tmp))
+        build_once(
+            folder, lambda tmp: export_ct2(model, task, layer, precision, tmp), "CTranslate2 export"
+        )
         compute = {
             "int8": "int8_float16" if self.on_gpu else "int8",
             "fp32": "float32",

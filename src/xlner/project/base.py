@@ -25,6 +25,7 @@ LostReason = Literal[
     "conflict",  # its target span was taken by another entity (overlap / matching)
     "below_threshold",  # its best projection scored below the confidence threshold
     "marker_lost",  # (back-translation) its markers did not survive translation or matching
+    "too_long",  # its sentence was longer than the aligner aligns (eflomal: 1,023 words)
 ]
 LOST_REASONS: tuple[str, ...] = get_args(LostReason)
 

@@ -3,18 +3,45 @@
 Keys hash the translator's signature (backend, model, generation settings), the language pair
 and the text, so a second run of the same translations makes no model call. Results are
 committed in chunks while a long translation runs: a killed run keeps what it finished.
+
+A cache file is checked when opened (SQLite's ``quick_check``): a damaged one (truncated, not a
+database) is moved aside to ``<name>.damaged`` with one warning and a fresh cache is started.
+Each row carries a checksum of its key and output, checked when read: an altered row is a miss
+(one warning) and translated again. Translations are recomputed, never misread. A database
+error later is one line (:class:`~xlner.errors.XlnerError`), never a traceback.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from xlner.errors import XlnerError
+from xlner.io.integrity import warn
 from xlner.translate.base import Translator, pair_signature
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def row_sum(key: str, output: str) -> str:
+    """The checksum a row of the cache carries."""
+    return hashlib.sha256(f"{key}\x1f{output}".encode()).hexdigest()[:16]
+
+
+@contextmanager
+def _database_errors(path: Path | None) -> Iterator[None]:
+    """A SQLite error as one line naming the cache."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise XlnerError(
+            f"the translation cache {path} failed ({e}); delete it to start a new one"
+        ) from None
 
 
 class TranslationCache:
@@ -28,18 +55,68 @@ class TranslationCache:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise XlnerError(f"cannot create the translation cache {self.path}: {e}") from None
+        problem = self._open()
+        if problem is not None:
+            assert self.path is not None
+            self._db.close()
+            self._set_aside()
+            warn(
+                self.path,
+                f"damaged translation cache ({problem}); moved to "
+                f"{self.path.name}.damaged, a new one is started",
+            )
+            problem = self._open()
+            if problem is not None:
+                raise XlnerError(f"cannot open the translation cache {self.path}: {problem}")
+
+    def _open(self) -> str | None:
+        """Connect and check the database; what is wrong with it (``None``: nothing)."""
         try:
             self._db = sqlite3.connect(
                 ":memory:" if self.path is None else self.path, timeout=60, check_same_thread=False
             )
         except sqlite3.OperationalError as e:
             raise XlnerError(f"cannot open the translation cache {self.path}: {e}") from None
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, output TEXT NOT NULL)"
-        )
-        self._db.commit()
+        try:
+            result = self._db.execute("PRAGMA quick_check").fetchone()
+            if result is None or result[0] != "ok":
+                return f"integrity check: {result[0] if result else 'no answer'}"
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS translations "
+                "(key TEXT PRIMARY KEY, output TEXT NOT NULL, sum TEXT)"
+            )
+            self._add_sums()
+            self._db.commit()
+        except sqlite3.OperationalError as e:
+            if "readonly" in str(e) or "unable to open" in str(e) or "locked" in str(e):
+                raise XlnerError(f"cannot open the translation cache {self.path}: {e}") from None
+            return str(e)
+        except sqlite3.DatabaseError as e:
+            return str(e)
+        return None
+
+    def _add_sums(self) -> None:
+        """Give the rows of a cache made before row checksums theirs."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(translations)")}
+        if "sum" in columns:
+            return
+        self._db.execute("ALTER TABLE translations ADD COLUMN sum TEXT")
+        self._db.create_function("xlner_sum", 2, row_sum, deterministic=True)
+        self._db.execute("UPDATE translations SET sum = xlner_sum(key, output)")
+
+    def _set_aside(self) -> None:
+        assert self.path is not None
+        try:
+            os.replace(self.path, self.path.with_name(self.path.name + ".damaged"))
+            for side in _SIDE_FILES:
+                self.path.with_name(self.path.name + side).unlink(missing_ok=True)
+        except OSError as e:
+            raise XlnerError(
+                f"the translation cache {self.path} is damaged and cannot be moved aside "
+                f"({e.strerror}); delete it to start a new one"
+            ) from None
 
     @staticmethod
     def key(signature: str, src: str, tgt: str, text: str) -> str:
@@ -47,18 +124,30 @@ class TranslationCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
-        with self._lock:
-            for i in range(0, len(keys), 500):
-                chunk = list(keys[i : i + 500])
-                marks = ",".join("?" * len(chunk))
-                q = f"SELECT key, output FROM translations WHERE key IN ({marks})"
-                out.update(self._db.execute(q, chunk).fetchall())
+        altered = 0
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            q = (
+                "SELECT key, output, sum FROM translations "
+                f"WHERE key IN ({','.join('?' * len(chunk))})"
+            )
+            with self._lock, _database_errors(self.path):
+                rows = self._db.execute(q, chunk).fetchall()
+            for key, output, check in rows:
+                if check == row_sum(key, output):
+                    out[key] = output
+                else:
+                    altered += 1
+        if altered:
+            where = self.path or "translation cache (in memory)"
+            warn(where, f"{altered} altered translation(s) in the cache; translated again")
         return out
 
     def put_many(self, items: Sequence[tuple[str, str]]) -> None:
-        with self._lock, self._db:
+        rows = [(k, o, row_sum(k, o)) for k, o in items]
+        with self._lock, _database_errors(self.path), self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO translations (key, output) VALUES (?, ?)", items
+                "INSERT OR REPLACE INTO translations (key, output, sum) VALUES (?, ?, ?)", rows
             )
 
     def __len__(self) -> int:
