@@ -25,6 +25,7 @@ from xlner.cli import (
     plan,
     project_train,
     run,
+    serve,
     tag,
     train,
 )
@@ -39,6 +40,7 @@ Run `xlner COMMAND --help` for the options of a command.
 COMMANDS = (
     run,
     tag,
+    serve,
     project_train,
     train,
     evaluate,

@@ -41,6 +41,35 @@ class CrashOnceTranslator(EchoTranslator):
         return list(texts)
 
 
+class SlowTranslator(EchoTranslator):
+    """Echo after ``MODEL`` seconds per call (default 0.2): a backend that keeps a worker busy,
+    so that requests queue up behind it."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self.delay = float(model or 0.2)
+        self.calls: list[int] = []  # texts per call
+
+    def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]:
+        import time
+
+        self.calls.append(len(texts))
+        time.sleep(self.delay)
+        return list(texts)
+
+
+class BoomTranslator(EchoTranslator):
+    """Echo, but raises on any call whose texts hold ``MODEL`` (default ``BOOM``): a backend
+    that fails on one request."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self.trigger = model or "BOOM"
+
+    def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]:
+        if any(self.trigger in t for t in texts):
+            raise RuntimeError(f"cannot translate {self.trigger}")
+        return list(texts)
+
+
 class CapsTagger:
     """PER for every run of capitalised words (confidence 0.8 for two or more words, else 0.4)."""
 

@@ -1,0 +1,359 @@
+"""`xlner serve`: the API contract, batch equivalence with `xlner tag`, overload, a raising
+backend, SIGTERM drain. In-process through httpx's ASGI transport, except the drain test,
+which runs the real command on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+httpx = pytest.importorskip("httpx")
+
+from xlner.errors import XlnerError  # noqa: E402
+from xlner.methods import parse_methods  # noqa: E402
+from xlner.serve.config import ServeConfig  # noqa: E402
+from xlner.stages import StageConfig  # noqa: E402
+
+SENTENCES = [
+    f"Ana Maria {w} en Buenos Aires con Pedro {i} ." for i, w in enumerate(["vive", "come"] * 16)
+]
+FAKES = {"translator": "echo", "tagger": "caps", "aligner": "diag"}
+
+
+def make_app(
+    cfg: ServeConfig | None = None,
+    methods: str = "heuristic,model-transfer,ngram",
+    langs: list[str] | None = None,
+    **stages: Any,
+) -> Any:
+    from xlner.serve.app import create_app
+    from xlner.serve.service import Service
+
+    stage_cfg = StageConfig(**{**FAKES, **stages})
+    cfg = cfg or ServeConfig()
+    service = Service.build(stage_cfg, parse_methods(methods), langs, cfg.max_words)
+    return create_app(service, cfg)
+
+
+@asynccontextmanager
+async def client(app: Any) -> AsyncIterator[Any]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+        yield c
+    await app.state.batcher.close()
+
+
+def run(coro: Callable[[Any], Coroutine[Any, Any, Any]], app: Any) -> Any:
+    async def main() -> Any:
+        async with client(app) as c:
+            return await coro(c)
+
+    return asyncio.run(main())
+
+
+@pytest.fixture(scope="module")
+def app(plugin: Path) -> Any:
+    return make_app()
+
+
+def test_one_document_and_a_list(app: Any) -> None:
+    async def go(c: Any) -> tuple[Any, Any]:
+        one = await c.post(
+            "/v1/tag", json={"lang": "es", "text": "Hola Ana Maria .\n\nAdios Pedro"}
+        )
+        many = await c.post(
+            "/v1/tag",
+            json=[
+                {"lang": "es", "tokens": ["Ana", "come"], "method": "model-transfer"},
+                {"lang": "es", "text": "Ana Maria come", "method": "ngram:greedy"},
+            ],
+        )
+        return one, many
+
+    one, many = run(go, app)
+    assert one.status_code == 200, one.text
+    doc = one.json()
+    assert doc["method"] == "heuristic" and len(doc["sentences"]) == 2  # blank line skipped
+    first, second = doc["sentences"]
+    assert first["tokens"] == ["Hola", "Ana", "Maria", "."]
+    assert second["offsets"] == [[18, 23], [24, 29]]  # offsets into the document
+    ent = second["entities"][0]
+    assert (ent["label"], ent["text"], ent["char_start"], ent["char_end"]) == (
+        "PER",
+        "Adios Pedro",
+        18,
+        29,
+    )
+    assert first["translation"] == "Hola Ana Maria."  # echo of the detokenised words
+    assert first["translation_entities"][0]["text"] == "Hola Ana Maria"
+    assert first["links"] == [[0, 0], [1, 1], [2, 2], [3, 3]]
+    assert first["lost"] == []
+    assert "translate" in doc["seconds"] and "align" in doc["seconds"]
+    assert "translator:echo" in doc["signature"] and "aligner:diag" in doc["signature"]
+    assert many.status_code == 200 and isinstance(many.json(), list)
+    mt, ngram = many.json()
+    assert mt["method"] == "model-transfer" and mt["sentences"][0]["offsets"] is None
+    assert mt["sentences"][0]["entities"][0]["text"] == "Ana"
+    assert "translation" not in mt["sentences"][0] or mt["sentences"][0]["translation"] is None
+    assert ngram["method"] == "ngram"
+
+
+def test_lost_entities_and_min_score(plugin: Path) -> None:
+    async def go(c: Any) -> Any:
+        return await c.post(
+            "/v1/tag", json={"lang": "es", "text": "Ana come con Pedro", "min_score": 0.5}
+        )
+
+    res = run(go, make_app(methods="heuristic"))
+    assert res.status_code == 200
+    sent = res.json()["sentences"][0]
+    assert sent["entities"] == []  # single capitalised words score 0.4
+    assert {x["reason"] for x in sent["lost"]} == {"below_threshold"}
+    assert res.json()["signature"].split("|")[1] == "min_score:0.5"
+
+
+ERRORS = [
+    (b'{"lang": "es", "text": ', 400, "malformed JSON"),
+    ({"lang": "zzzz", "text": "Ana"}, 400, "zzzz"),
+    ({"lang": "es", "text": "Ana", "method": "bogus"}, 400, "unknown method"),
+    ({"lang": "es", "text": "Ana", "method": "ner"}, 400, "not served"),
+    ({"lang": "es", "text": "  \n "}, 422, "empty text"),
+    ({"lang": "es", "text": "Ana", "tokens": ["Ana"]}, 422, "either"),
+    ({"lang": "es"}, 422, "either"),
+    ({"lang": "es", "tokens": []}, 422, "tokens"),
+    ({"lang": "es", "text": "Ana", "extra": 1}, 422, "extra"),
+    ({"lang": "es", "text": "Ana", "min_score": 2}, 422, "min_score"),
+    ({"text": "Ana"}, 422, "lang"),
+    ([], 422, "empty list"),
+    ([{"lang": "es", "text": "Ana"}] * 5, 413, "at most 4"),
+    ({"lang": "es", "text": "a " * 21}, 413, "at most 20"),
+    ({"lang": "es", "text": "a" * 3000}, 413, "bytes"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "words"), ERRORS)
+def test_errors_are_one_line_json(plugin: Path, body: Any, status: int, words: str) -> None:
+    app = make_app(ServeConfig(max_documents=4, max_words=20, max_body_bytes=2000))
+
+    async def go(c: Any) -> Any:
+        if isinstance(body, bytes):
+            return await c.post(
+                "/v1/tag", content=body, headers={"content-type": "application/json"}
+            )
+        return await c.post("/v1/tag", json=body)
+
+    res = run(go, app)
+    assert res.status_code == status, res.text
+    err = res.json()["error"]
+    assert words in err and "\n" not in err and list(res.json()) == ["error"]
+
+
+def test_languages_served_and_unknown_paths(plugin: Path) -> None:
+    app = make_app(langs=["es", "eu"])
+
+    async def go(c: Any) -> list[Any]:
+        return [
+            await c.post("/v1/tag", json={"lang": "gl", "text": "Ana"}),
+            await c.get("/nowhere"),
+            await c.get("/v1/health"),
+            await c.get("/v1/info"),
+            await c.get("/openapi.json"),
+            await c.get("/docs"),
+        ]
+
+    gl, missing, health, info, openapi, docs = run(go, app)
+    assert gl.status_code == 400 and "not served" in gl.json()["error"]
+    assert missing.status_code == 404 and "error" in missing.json()
+    assert health.json()["status"] == "ok"
+    i = info.json()
+    assert i["methods"] == ["heuristic", "model-transfer", "ngram"]
+    assert i["languages"] == ["es", "eu"] and i["stages"]["aligner"] == "diag"
+    assert i["limits"]["max_batch"] == 32 and i["version"]
+    assert "/v1/tag" in openapi.json()["paths"] and docs.status_code == 200
+
+
+def test_corpus_level_aligner_is_refused(plugin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(XlnerError, match="simalign:e5-small"):
+        make_app(aligner="eflomal")
+    make_app(aligner="eflomal", methods="model-transfer")  # no aligner needed: served
+    from xlner.cli import main
+
+    rc = main(["serve", "--translator", "echo", "--tagger", "caps", "--aligner", "eflomal"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and "per-sentence aligner" in err[-1]
+
+
+def test_default_aligner_is_per_sentence() -> None:
+    from xlner.serve.service import DEFAULT_ALIGNER, serve_stage_config
+
+    assert serve_stage_config(StageConfig(), False).aligner == DEFAULT_ALIGNER
+    assert serve_stage_config(StageConfig(aligner="diag"), True).aligner == "diag"
+
+
+def test_metrics(app: Any) -> None:
+    async def go(c: Any) -> Any:
+        await c.post("/v1/tag", json={"lang": "es", "text": "Ana"})
+        await c.post("/v1/tag", json={"lang": "es"})
+        return await c.get("/metrics")
+
+    text = run(go, app).text
+    assert 'xlner_requests_total{status="200"}' in text
+    assert 'xlner_requests_total{status="422"}' in text
+    for name in ("xlner_request_seconds_bucket", "xlner_queue_depth", "xlner_batch_sentences_sum"):
+        assert name in text
+
+
+# --------------------------------------------------------------------------- batching
+
+
+def _tag_with_xlner_tag(tmp: Path, method: str, stages: dict[str, Any]) -> list[Any]:
+    from xlner.methods import Method
+    from xlner.tagging import TagConfig, tag_file
+
+    src, out = tmp / "in.txt", tmp / "out.jsonl"
+    src.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
+    cfg = TagConfig(src, out, Method.parse(method), "es", stages=StageConfig(**stages))
+    tag_file(cfg)
+    return [json.loads(x)["spans"] for x in out.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("method", ["heuristic", "ngram", "model-transfer"])
+def test_concurrent_equals_single_equals_xlner_tag(
+    plugin: Path, tiny: dict[str, Path], tmp_path: Path, method: str
+) -> None:
+    """32 concurrent requests (coalesced into batches) = 32 requests one at a time =
+    `xlner tag` on the same lines; model transfer with a tiny random HF tagger."""
+    stages = {**FAKES, "mt_tagger": f"hf:{tiny['tagger']}", "device": "cpu"}
+    app = make_app(ServeConfig(max_batch=16, max_wait_ms=50), methods=method, **stages)
+
+    async def go(c: Any) -> tuple[list[Any], list[Any]]:
+        def body(s: str) -> dict[str, str]:
+            return {"lang": "es", "text": s}
+
+        together = await asyncio.gather(*(c.post("/v1/tag", json=body(s)) for s in SENTENCES))
+        alone = [await c.post("/v1/tag", json=body(s)) for s in SENTENCES]
+        return list(together), alone
+
+    together, alone = run(go, app)
+    assert all(r.status_code == 200 for r in together + alone)
+    sizes = [r.json()["batch_sentences"][0] for r in together]
+    assert max(sizes) > 1 and all(r.json()["batch_sentences"] == [1] for r in alone)
+    ents_together = [r.json()["sentences"][0]["entities"] for r in together]
+    ents_alone = [r.json()["sentences"][0]["entities"] for r in alone]
+    assert ents_together == ents_alone
+    expected = _tag_with_xlner_tag(tmp_path, method, stages)
+    assert ents_together == expected
+    if method != "model-transfer":
+        assert any(ents_together)
+
+
+def test_overload_answers_503_at_once_and_loses_nothing(plugin: Path) -> None:
+    cfg = ServeConfig(max_batch=2, max_wait_ms=0, max_queue=4)
+    app = make_app(cfg, methods="heuristic", translator="slow:0.2")
+
+    async def go(c: Any) -> tuple[list[Any], list[float], str]:
+        async def one(i: int) -> tuple[Any, float]:
+            start = time.monotonic()
+            r = await c.post("/v1/tag", json={"lang": "es", "text": f"Overload {i} Ana"})
+            return r, time.monotonic() - start
+
+        got = await asyncio.gather(*(one(i) for i in range(30)))
+        metrics = (await c.get("/metrics")).text
+        return [r for r, _ in got], [t for _, t in got], metrics
+
+    answers, seconds, metrics = run(go, app)
+    codes = [r.status_code for r in answers]
+    assert set(codes) <= {200, 503} and codes.count(503) > 0 and codes.count(200) >= 4
+    for r, t in zip(answers, seconds):
+        if r.status_code == 503:
+            assert int(r.headers["Retry-After"]) >= 1 and "capacity" in r.json()["error"]
+            assert t < 1.0  # refused at once, not after waiting
+    assert f'xlner_requests_total{{status="200"}} {codes.count(200)}' in metrics
+    assert f'xlner_requests_total{{status="503"}} {codes.count(503)}' in metrics
+    assert "xlner_queue_depth 0" in metrics
+
+
+def test_a_raising_backend_fails_that_request_only(plugin: Path) -> None:
+    app = make_app(
+        ServeConfig(max_batch=8, max_wait_ms=100), methods="heuristic", translator="boom"
+    )
+
+    async def go(c: Any) -> tuple[list[Any], Any]:
+        texts = [f"Ana {i} come" for i in range(7)] + ["Ana BOOM come"]
+        got = await asyncio.gather(
+            *(c.post("/v1/tag", json={"lang": "es", "text": t}) for t in texts)
+        )
+        after = await c.post("/v1/tag", json={"lang": "es", "text": "Ana after"})
+        return list(got), after
+
+    got, after = run(go, app)
+    assert [r.status_code for r in got] == [200] * 7 + [500]
+    assert "cannot translate BOOM" in got[-1].json()["error"]
+    assert after.status_code == 200
+
+
+# --------------------------------------------------------------------------- SIGTERM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sigterm_drains_in_flight_requests(plugin: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "xlner.cli", "serve", "--port", str(port), "--quiet"]
+    cmd += ["--translator", "slow:2", "--tagger", "caps", "--aligner", "diag"]
+    cmd += ["--max-batch", "3", "--max-wait-ms", "1000", "--drain-seconds", "20"]
+    cmd += ["--translation-cache", str(tmp_path / "tr.sqlite")]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.2)
+        results: list[Any] = [None] * 6
+
+        def send(i: int) -> None:
+            body = {"lang": "es", "text": f"Drain {i} Ana"}
+            results[i] = httpx.post(f"{url}/v1/tag", json=body, timeout=30)
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        while True:  # until all six are admitted: one batch of 3 runs (2 s), one waits
+            health = httpx.get(f"{url}/v1/health", timeout=5).json()
+            if health["queue"] + health["running"] == 6:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        for t in threads:
+            t.join(timeout=30)
+        assert [r.status_code for r in results] == [200] * 6
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
