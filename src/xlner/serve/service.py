@@ -87,6 +87,7 @@ class Service:
         self.specs = specs
         self.signatures = signatures
         self.max_words = max_words
+        self.options: dict[str, Any] = {}  # the stages' run options (device, batch size, ..)
         self._checked: dict[str, str | None] = {}  # language -> why it is refused (None: ok)
 
     @classmethod
@@ -113,6 +114,7 @@ class Service:
                 f"{PER_SENTENCE_ALIGNERS}"
             )
         service = cls(stages, methods, langs, {r: cfg.spec(r) for r in roles}, sigs, max_words)
+        service.options = {k: v for k, v in cfg.options().items() if k != "show_progress"}
         for lang in langs or []:
             why = service.language_problem(lang)
             if why is not None:
@@ -233,6 +235,7 @@ class Service:
             "languages": self.langs,
             "stages": self.specs,
             "signatures": self.signatures,
+            "options": self.options,
             "signature": {m: self.signature(self.methods[m], 0.0) for m in self.methods},
             "started": time.time(),
         }
