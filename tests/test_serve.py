@@ -110,6 +110,10 @@ def test_one_document_and_a_list(app: Any) -> None:
     assert mt["sentences"][0]["entities"][0]["text"] == "Ana"
     assert "translation" not in mt["sentences"][0] or mt["sentences"][0]["translation"] is None
     assert ngram["method"] == "ngram"
+    from xlner.serve.app import DocumentOut
+
+    for d in [doc, mt, ngram]:  # every answer matches the documented schema (OpenAPI)
+        assert DocumentOut.model_validate(d).model_dump(mode="json", exclude_unset=True) == d
 
 
 def test_lost_entities_and_min_score(plugin: Path) -> None:

@@ -62,6 +62,17 @@ async def server_counts(client: Any, url: str) -> Counter[str]:
     return Counter({k: int(v) for k, v in _COUNT.findall(text)})
 
 
+async def idle(client: Any, url: str, limit: float = 300.0) -> None:
+    """Wait (up to ``limit`` seconds) until the server has nothing queued or running, so
+    that one rate's backlog does not load the next."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        h = (await client.get(f"{url}/v1/health")).json()
+        if not h.get("queue") and not h.get("running"):
+            return
+        await asyncio.sleep(0.5)
+
+
 async def one_rate(
     client: Any,
     url: str,
@@ -130,8 +141,9 @@ def summarize(
 async def sweep(
     url: str, method: str, lang: str, texts: Iterator[str], cfg: LoadConfig
 ) -> list[dict[str, Any]]:
-    """Every rate in turn for ``method``, stopping after the first rate whose p95 is over
-    twice the SLO or that has more refused than answered requests."""
+    """Every rate in turn for ``method``, stopping after the first rate past the server's
+    capacity (answered under 80% of the offered rate, or more refused than answered) or
+    whose p95 is over ten times the SLO: the sweep measures the capacity, and stays short."""
     import httpx
 
     docs = ({"lang": lang, "text": t, "method": method} for t in texts)
@@ -139,12 +151,13 @@ async def sweep(
     rows = []
     async with httpx.AsyncClient(limits=limits, timeout=cfg.timeout) as client:
         for i, rate in enumerate(cfg.rates):
+            await idle(client, url)
             row = await one_rate(client, url, docs, rate, cfg, cfg.seed + i)
             rows.append(row)
             ok = sum(v for k, v in row["by_status"].items() if k.startswith("2"))
-            if (row["p95"] or math.inf) > 2 * cfg.slo or ok < row["sent"] / 2:
+            saturated = row["throughput"] < 0.8 * rate or ok < row["sent"] / 2
+            if saturated or (row["p95"] or math.inf) > 10 * cfg.slo:
                 break
-            await asyncio.sleep(1.0)  # let the queue empty between rates
     return rows
 
 

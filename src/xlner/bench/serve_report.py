@@ -43,11 +43,16 @@ def format_markdown(result: dict[str, Any]) -> str:
     for name, row in result["floors"].items():
         if not isinstance(row, dict):
             continue
-        parts = [f"max batch {k}: {v:g}/s" for k, v in row["sustained"].items()]
+        parts = [
+            f"max batch {k}: {v:g}/s sustained, {row['peak_throughput'][k]:.2f}/s peak answered"
+            for k, v in row["sustained"].items()
+        ]
         if "batching_x" in row:
+            peak = row.get("batching_peak_x")
             parts.append(
-                f"batching {row['batching_x']:.1f}x batch size 1 "
+                f"batching {row['batching_x']:.1f}x the sustained rate of batch size 1 "
                 f"({'met' if row['batching_ok'] else 'MISSED'}: floor 3x)"
+                + (f", {peak:.1f}x its peak throughput" if peak else "")
             )
         if "slo_share" in row:
             parts.append(

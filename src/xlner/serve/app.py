@@ -221,7 +221,8 @@ def create_app(service: Service, cfg: ServeConfig) -> FastAPI:
             out.append(answer)
             at += len(d.sentences)
         metrics.add_documents(len(docs))
-        return out if isinstance(body, list) else out[0]
+        # built to DocumentOut's schema (see the tests); returned as is, not validated again
+        return JSONResponse(out if isinstance(body, list) else out[0])
 
     @app.get("/v1/health")
     async def health() -> dict[str, Any]:

@@ -1,0 +1,57 @@
+"""`xlner bench serve`: Poisson arrivals, the summary of a rate, and a short real run against
+servers it starts on 127.0.0.1 (fake backends), every request counted back."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xlner.bench.serve import LoadConfig, arrivals, highest_sustained, summarize
+
+
+def test_arrivals_are_seeded_poisson() -> None:
+    a = arrivals(50.0, 20.0, seed=1, cap=10_000)
+    assert a == arrivals(50.0, 20.0, seed=1, cap=10_000) != arrivals(50.0, 20.0, 2, 10_000)
+    assert abs(len(a) - 1000) < 120  # mean rate x duration, Poisson spread
+    gaps = np.diff(a)
+    assert abs(gaps.mean() - 0.02) < 0.003 and abs(gaps.std() / gaps.mean() - 1) < 0.15
+    assert len(arrivals(50.0, 20.0, 1, cap=10)) == 10 and all(0 <= t < 20 for t in a)
+
+
+def test_summary_counts_every_request() -> None:
+    cfg = LoadConfig(slo=1.0)
+    results = [("200", 0.1)] * 97 + [("503", 0.001)] * 2 + [("ReadTimeout", 60.0)]
+    row = summarize(10.0, results, 10.0, Counter({"200": 97, "503": 2}), cfg)
+    assert row["sent"] == 100 and row["by_status"] == {"200": 97, "503": 2, "ReadTimeout": 1}
+    assert not row["all_counted"]  # the server never answered the timed-out one
+    assert not row["sustained"]  # 3% refused
+    ok = summarize(5.0, [("200", 0.5)] * 100, 10.0, Counter({"200": 100}), cfg)
+    assert ok["all_counted"] and ok["sustained"] and ok["throughput"] == 10.0
+    assert highest_sustained([row, ok]) is ok
+
+
+def test_bench_serve_runs_against_servers_it_starts(
+    plugin: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("fastapi")
+    from xlner.cli import main
+
+    out = tmp_path / "bench"
+    rc = main(
+        ["bench", "serve", "--out", str(out), "--data-dir", str(data_dir)]
+        + ["--serve-args", "--methods heuristic --translator echo --tagger caps --aligner diag"]
+        + ["--max-batches", "1,8", "--rates", "4,8", "--duration", "1.5"]
+        + ["--reference-sentences", "8", "--no-plots"]
+    )
+    assert rc == 0
+    result = json.loads((out / "bench-serve.json").read_text())
+    assert [r["max_batch"] for r in result["runs"]] == [1, 8]
+    assert result["floors"]["all_counted"]
+    rows = [r for run in result["runs"] for r in run["rows"]]
+    assert all(r["sent"] == sum(r["server_counted"].values()) for r in rows)
+    assert result["reference"]["heuristic"] > 0
+    assert "Highest sustained rate" in (out / "bench-serve.md").read_text()
