@@ -41,12 +41,10 @@ def test_bench_serve_runs_against_servers_it_starts(
     from xlner.cli import main
 
     out = tmp_path / "bench"
-    rc = main(
-        ["bench", "serve", "--out", str(out), "--data-dir", str(data_dir)]
-        + ["--serve-args", "--methods heuristic --translator echo --tagger caps --aligner diag"]
-        + ["--max-batches", "1,8", "--rates", "4,8", "--duration", "1.5"]
-        + ["--reference-sentences", "8", "--no-plots"]
-    )
+    args = ["bench", "serve", "--out", str(out), "--data-dir", str(data_dir)]
+    args += ["--serve-args", "--methods heuristic --translator echo --tagger caps --aligner diag"]
+    args += ["--max-batches", "1,8", "--rates", "4,8", "--duration", "1.5"]
+    rc = main([*args, "--reference-sentences", "8", "--no-plots"])
     assert rc == 0
     result = json.loads((out / "bench-serve.json").read_text())
     assert [r["max_batch"] for r in result["runs"]] == [1, 8]
