@@ -361,3 +361,48 @@ def test_sigterm_drains_in_flight_requests(plugin: Path, tmp_path: Path) -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_batcher_answers_every_item_once_in_batches_of_one_key() -> None:
+    """Many concurrent submissions over three keys: each item is answered once, with its own
+    row; no batch mixes keys or exceeds max_batch; the queue bound refuses whole requests."""
+    import random
+
+    from xlner.serve.batcher import MicroBatcher, Overloaded
+
+    batches: list[tuple[str, list[int]]] = []
+    key_of: dict[int, str] = {}
+
+    def run_batch(key: str, items: list[int]) -> list[int]:
+        batches.append((key, items))
+        time.sleep(0.002)
+        return [x * 2 for x in items]
+
+    async def main() -> tuple[list[Any], int]:
+        b: MicroBatcher[str, list[int]] = MicroBatcher(run_batch, 5, 0.005, 40)
+        rng = random.Random(0)
+
+        async def request(r: int) -> Any:
+            items = [(rng.choice("abc"), r * 100 + i) for i in range(rng.randint(1, 6))]
+            key_of.update((item, key) for key, item in items)
+            await asyncio.sleep(rng.random() * 0.05)
+            try:
+                got = await b.submit(items)
+            except Overloaded:
+                return None
+            return [(res[row], item) for (res, row), (_, item) in zip(got, items)]
+
+        out = await asyncio.gather(*(request(r) for r in range(120)))
+        await b.close()
+        return list(out), b.waiting
+
+    answers, waiting = asyncio.run(main())
+    assert waiting == 0 and any(a is None for a in answers) and any(answers)
+    for a in answers:
+        for doubled, item in a or []:
+            assert doubled == 2 * item
+    run_items = [x for _, items in batches for x in items]
+    answered = [item for a in answers for _, item in a or []]
+    assert sorted(run_items) == sorted(answered)  # each admitted item ran exactly once
+    assert all(1 <= len(items) <= 5 for _, items in batches)
+    assert all(key_of[x] == key for key, items in batches for x in items)
