@@ -147,7 +147,9 @@ async def sweep(
     import httpx
 
     docs = ({"lang": lang, "text": t, "method": method} for t in texts)
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
+    # idle connections dropped well before the server's keep-alive timeout: a request sent on
+    # a connection the server is closing would fail before reaching it
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=64, keepalive_expiry=2.0)
     rows = []
     async with httpx.AsyncClient(limits=limits, timeout=cfg.timeout) as client:
         for i, rate in enumerate(cfg.rates):

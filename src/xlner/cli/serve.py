@@ -7,6 +7,10 @@ from typing import Any
 
 from xlner.cli._common import add_command, names, positive, stage_config, stage_options
 
+#: Idle keep-alive connections are closed after this long: longer than clients' usual pools
+#: keep them (httpx: 5 s), so a client rarely sends on a connection being closed.
+KEEP_ALIVE_S = 15
+
 
 def register(sub: Any) -> None:
     sp = add_command(
@@ -101,6 +105,7 @@ def main(args: argparse.Namespace) -> int:
         port=args.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=int(cfg.drain_seconds) or None,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     print("xlner serve: stopped (in-flight requests answered)", file=sys.stderr)
     return 0
