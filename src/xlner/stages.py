@@ -168,6 +168,8 @@ class Stages:
         """The backend a step of this role runs with."""
         if role == "projectors":
             return self.projectors(methods)
+        if role == "data":  # reading the parallel sentence: no backend
+            return None
         if role == "translator":
             return self.translator
         if role == "aligner":
