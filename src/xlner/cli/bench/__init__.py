@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from xlner.cli._common import add_command
-from xlner.cli.bench import encoders, pipeline, projection, scale, translation
+from xlner.cli.bench import encoders, europarl, pipeline, projection, scale, translation
 
 
 def register(sub: Any) -> None:
@@ -13,9 +13,10 @@ def register(sub: Any) -> None:
         sub,
         "bench",
         lambda a: (a.bench_parser.print_help(), 0)[1],
-        "benchmarks: projection, pipeline cost and cost model, scale, encoders, translation",
+        "benchmarks: projection, pipeline cost and cost model, scale, encoders, translation, "
+        "europarl (aligner study)",
     )
     bench.set_defaults(bench_parser=bench)
     bsub = bench.add_subparsers(dest="bench_command", metavar="BENCH")
-    for module in (projection, pipeline, scale, encoders, translation):
+    for module in (projection, pipeline, scale, encoders, translation, europarl):
         module.register(bsub)
