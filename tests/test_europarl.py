@@ -149,3 +149,18 @@ def test_source_gold_end_to_end_with_a_real_aligner(data_dir: Path, tmp_path: Pa
     assert "paper model_transfer" in text
     pred = (tmp_path / "run" / "predictions" / "de" / "ngram.conll").read_text(encoding="utf-8")
     assert pred.count("\n\n") == 50
+
+
+def test_offline_preset_aligns_with_the_europarl_winner() -> None:
+    from xlner.stages import PRESETS, StageConfig, Stages
+
+    cfg = StageConfig()
+    assert PRESETS["offline"]["aligner"] == cfg.aligner == "simalign:e5-small"
+    assert cfg.aligner_layer == 6 and cfg.layer is None and cfg.explicit() == []
+    assert StageConfig(aligner="simalign:e5-small").aligner_layer == 6
+    assert StageConfig(layer=8).aligner_layer == 8
+    eflomal = StageConfig(aligner="eflomal")
+    assert eflomal.aligner_layer is None and "layer" not in eflomal.options()
+    # the preset's layer is not a user's --layer: a run without an aligner is no error
+    assert Stages(cfg).signatures(["mt_tagger"])
+    assert StageConfig(preset="paper", aligner="simalign:e5-small").aligner_layer is None

@@ -60,7 +60,7 @@ def write_tables(
 
 def _stages_line(cfg: RunConfig, methods: Sequence[Method]) -> str:
     st = cfg.stages
-    layer = f" (layer {st.layer})" if st.layer is not None else ""
+    layer = f" (layer {st.aligner_layer})" if st.aligner_layer is not None else ""
     if cfg.source == "gold":
         return (
             "Source: the gold entities of the parallel English sentences (no translator, no "
