@@ -241,7 +241,7 @@ def test_bench_offline_translate_train(
         "--no-backtranslation", "--scaling-langs", "", "--growth-sentences", "",
         "--cost-points", "1x15,1x30,2x15", "--train-slices", "100,200", "--train-holdout", "300",
         "--train-steps", "1,2", "--train-batch-size", "4", "--train-max-length", "64",
-        "--no-plots", "--device", "cpu", "--quiet", "--out", str(out),
+        "--no-plots", "--device", "cpu", "--aligner", "eflomal", "--quiet", "--out", str(out),
     ]  # fmt: skip
     assert main(argv) == 0
     r = json.loads((out / "bench.json").read_text())

@@ -85,7 +85,7 @@ def test_tiny_models_on_ray_equal_local(
 def test_offline_preset_on_ray_equals_local(ray_env: dict[str, str], tmp_path: Path) -> None:
     """200 Spanish sentences, every kind of step (eflomal: the corpus-level pass)."""
     args = ["run", "--dataset", "conll02-es", "--limit", "200", "--chunk-size", "64"]
-    args += ["--methods", "model-transfer,heuristic,ngram,ner,heuristic+bt"]
+    args += ["--methods", "model-transfer,heuristic,ngram,ner,heuristic+bt", "--aligner", "eflomal"]
     local, on_ray = _both(args, tmp_path)
     assert local == on_ray
     assert (

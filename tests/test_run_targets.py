@@ -105,7 +105,7 @@ def test_translate_test_on_50_croatian_sentences(data_dir: Path, tmp_path: Path)
         pytest.skip("no Apertium pair for hr->en (apt-get install apertium apertium-hbs-eng)")
     out = tmp_path / "hr"
     argv = ["run", "--dataset", "uner", "--langs", "hr", "--limit", "50", "--preset", "offline"]
-    argv += ["--methods", "heuristic,ngram", "--out", str(out), "--quiet"]
+    argv += ["--methods", "heuristic,ngram", "--aligner", "eflomal", "--out", str(out), "--quiet"]
     assert main(argv) == 0
     scores = json.loads((out / "scores.json").read_text())["scores"]["hr"]
     for method in ("heuristic", "ngram"):

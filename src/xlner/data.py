@@ -56,6 +56,8 @@ class Sentence:
     id: str | None = None
     text: str | None = field(default=None, compare=False)
     offsets: list[tuple[int, int]] | None = field(default=None, compare=False)
+    #: the same sentence in the pivot language, annotated separately (a parallel dataset)
+    parallel: Sentence | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -65,7 +67,9 @@ class Sentence:
         return spans_to_tags(self.spans or [], len(self.tokens))
 
     def with_spans(self, spans: list[Span] | None) -> Sentence:
-        return Sentence(list(self.tokens), spans, self.lang, self.id, self.text, self.offsets)
+        return Sentence(
+            list(self.tokens), spans, self.lang, self.id, self.text, self.offsets, self.parallel
+        )
 
 
 @dataclass(frozen=True)

@@ -286,6 +286,40 @@ def dataset_reader(
     )
 
 
+def parallel_reader(
+    name: str,
+    lang: str,
+    split: str = "test",
+    data_dir: str | Path | None = None,
+    pivot: str = "en",
+) -> Callable[[], Iterator[Sentence]]:
+    """Like :func:`dataset_reader` for ``lang``, each sentence carrying sentence *i* of the
+    ``pivot`` language's file as :attr:`~xlner.data.Sentence.parallel` (a parallel dataset such
+    as Europarl-NER, where every language is annotated separately). Both files are found and
+    their sentences counted now: unequal counts are one :class:`XlnerError`."""
+    if lang == pivot:
+        raise XlnerError(f"{name}: {pivot} is the source side of the parallel pairs, not a target")
+    read = dataset_reader(name, lang, split, data_dir, allow_hub=False)
+    read_pivot = dataset_reader(name, pivot, split, data_dir, allow_hub=False)
+    spec, root = get_dataset(name), resolve_data_dir(data_dir)
+    assert root is not None  # both readers found local files
+    split = resolve_split(spec, lang, split, data_dir)
+    n = count_sentences(spec.local_path(root, lang, split))
+    n_pivot = count_sentences(spec.local_path(root, pivot, split))
+    if n != n_pivot:
+        raise XlnerError(
+            f"{name}: {pivot} has {n_pivot} sentences, {lang} has {n}; a parallel dataset needs "
+            "the same sentences in every language"
+        )
+
+    def pairs() -> Iterator[Sentence]:
+        for tgt, src in zip(read(), read_pivot(), strict=True):
+            tgt.parallel = src
+            yield tgt
+
+    return pairs
+
+
 def load_dataset(
     name: str,
     lang: str | None = None,

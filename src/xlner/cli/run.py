@@ -45,6 +45,14 @@ def register(sub: Any) -> None:
         help="auto: each language's test split, else dev (PAN-X offline)",
     )
     sp.add_argument(
+        "--source",
+        choices=("mt", "gold"),
+        default="mt",
+        help="English side of the projections: mt (translate the target sentence, tag the "
+        "English) or gold (a parallel dataset such as europarl: the English sentence's gold "
+        "entities; no translator, no English tagger)",
+    )
+    sp.add_argument(
         "--methods", default="model-transfer,heuristic,ngram,ner", help=f"comma-separated: {SYNTAX}"
     )
     sp.add_argument(
@@ -91,6 +99,7 @@ def main(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         ray=ray_options(args),
         show_progress=not args.quiet,
+        source=args.source,
     )
     results = run_experiment(cfg)
     print(results.markdown)

@@ -72,6 +72,8 @@ class GivenBackends:
     def backend(self, role: Role, methods: Iterable[Method] = ()) -> Any:
         if role == "projectors":
             return self.projectors
+        if role == "data":
+            return None
         if role == "candidate_tagger":
             return self.candidate_tagger or self.mt_tagger or self.source_tagger
         if role == "mt_tagger":

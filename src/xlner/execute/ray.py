@@ -54,6 +54,7 @@ POOL_OF: dict[Role, str] = {
     "candidate_tagger": "tagger",
     "aligner": "aligner",
     "projectors": "project",
+    "data": "project",
 }
 
 
@@ -89,11 +90,15 @@ class StageActor:
     the backends of its steps once, on first use. Each pool gets a subclass holding its
     settings in ``spec`` (named after the pool, so Ray's logs say which pool is which)."""
 
-    spec: tuple[StageConfig, tuple[str, ...], str, tuple[str, ...], ContextSpec]
+    spec: tuple[StageConfig, tuple[str, ...], str, str, tuple[str, ...], ContextSpec]
 
     def __init__(self) -> None:
-        cfg, methods, direction, steps, ctx = self.spec
-        self.plan = Plan(tuple(Method.parse(m) for m in methods), direction)  # type: ignore[arg-type]
+        cfg, methods, direction, source, steps, ctx = self.spec
+        self.plan = Plan(
+            tuple(Method.parse(m) for m in methods),
+            direction,  # type: ignore[arg-type]
+            source,  # type: ignore[arg-type]
+        )
         self.steps = [s for s in self.plan.steps() if s.name in steps]
         self.stages = Stages(cfg)
         self.ctx = ctx.build()
@@ -102,7 +107,7 @@ class StageActor:
     def for_pool(
         cls, pool: str, cfg: StageConfig, plan: Plan, steps: tuple[str, ...], ctx: ContextSpec
     ) -> type[StageActor]:
-        spec = (cfg, tuple(m.name for m in plan.methods), plan.direction, steps, ctx)
+        spec = (cfg, tuple(m.name for m in plan.methods), plan.direction, plan.source, steps, ctx)
         return type(pool, (cls,), {"spec": spec})
 
     def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
