@@ -533,3 +533,24 @@ def test_a_corrected_command_runs_where_a_bad_one_failed_at_start(
     assert (tmp_path / "scores" / "es" / "model-transfer.json").is_file()
     assert main([*argv, "--mt-tagger", "spacy:nope"]) == 2  # now the run is fixed
     assert "another configuration" in capsys.readouterr().err
+
+
+def test_a_row_from_an_older_xlner_is_served_not_called_altered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row written without a checksum (an xlner from before them, sharing the cache) is a
+    hit, gets its checksum, and is not reported as altered."""
+    import sqlite3
+
+    from xlner.translate.cache import TranslationCache, row_sum
+
+    path = tmp_path / "t.sqlite"
+    TranslationCache(path).put_many([("k1", "one")])
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO translations (key, output) VALUES ('k2', 'two')")
+    cache = TranslationCache(path)
+    assert cache.get_many(["k1", "k2"]) == {"k1": "one", "k2": "two"}
+    assert "altered" not in capsys.readouterr().err
+    with sqlite3.connect(path) as db:
+        (check,) = db.execute("SELECT sum FROM translations WHERE key = 'k2'").fetchone()
+    assert check == row_sum("k2", "two")

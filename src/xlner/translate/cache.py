@@ -133,11 +133,18 @@ class TranslationCache:
             )
             with self._lock, _database_errors(self.path):
                 rows = self._db.execute(q, chunk).fetchall()
+            legacy = []
             for key, output, check in rows:
                 if check == row_sum(key, output):
                     out[key] = output
+                elif check is None:  # written by an xlner from before row checksums
+                    out[key] = output
+                    legacy.append((row_sum(key, output), key))
                 else:
                     altered += 1
+            if legacy:
+                with self._lock, _database_errors(self.path), self._db:
+                    self._db.executemany("UPDATE translations SET sum = ? WHERE key = ?", legacy)
         if altered:
             where = self.path or "translation cache (in memory)"
             warn(where, f"{altered} altered translation(s) in the cache; translated again")
