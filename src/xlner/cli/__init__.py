@@ -28,6 +28,7 @@ from xlner.cli import (
     serve,
     tag,
     train,
+    view,
 )
 from xlner.errors import XlnerError
 
@@ -41,6 +42,7 @@ COMMANDS = (
     run,
     tag,
     serve,
+    view,
     project_train,
     train,
     evaluate,

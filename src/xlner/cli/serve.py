@@ -23,7 +23,8 @@ def register(sub: Any) -> None:
         "method runs the same stages, plan and steps as `xlner tag`, with models built once; "
         "concurrent requests are coalesced into batches per language and method. The aligner "
         "defaults to simalign:e5-small: a corpus-level aligner (eflomal) cannot align one "
-        "request's sentences and is refused. Needs `pip install 'xlner[serve]'`.",
+        "request's sentences and is refused. The web page at / tags text and draws the "
+        "translation and word links; --run DIR adds the run browser (see also xlner view). Needs `pip install 'xlner[serve]'`.",
     )
     sp.add_argument(
         "--methods",
@@ -33,6 +34,8 @@ def register(sub: Any) -> None:
     sp.add_argument("--langs", help="comma list of languages served (default: any supported)")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--run", metavar="DIR", help="also browse this run folder (xlner run --out)")
+    sp.add_argument("--data-dir", help="where the run's datasets are (its gold; --run)")
     g = sp.add_argument_group("batching and limits")
     g.add_argument("--max-batch", type=positive, default=32, help="sentences per batch")
     g.add_argument(
@@ -68,6 +71,7 @@ def main(args: argparse.Namespace) -> int:
     from xlner.methods import parse_methods
     from xlner.serve.config import ServeConfig
     from xlner.serve.service import Service, serve_stage_config
+    from xlner.web.runview import RunFolder
 
     try:
         import uvicorn
@@ -89,10 +93,11 @@ def main(args: argparse.Namespace) -> int:
     methods = parse_methods(args.methods)
     langs = names(args.langs) if args.langs else None
     print(f"xlner serve: loading {', '.join(m.name for m in methods)} ...", file=sys.stderr)
+    run = RunFolder(args.run, args.data_dir) if args.run else None
     service = Service.build(stages, methods, langs, cfg.max_words)
-    app = create_app(service, cfg)
+    app = create_app(service, cfg, run)
     print(
-        f"xlner serve: http://{args.host}:{args.port}/v1/tag (docs: /docs)",
+        f"xlner serve: http://{args.host}:{args.port}/ (API: /v1/tag, docs: /docs)",
         file=sys.stderr,
         flush=True,
     )
@@ -108,4 +113,40 @@ def main(args: argparse.Namespace) -> int:
         timeout_keep_alive=KEEP_ALIVE_S,
     )
     print("xlner serve: stopped (in-flight requests answered)", file=sys.stderr)
+    return 0
+
+
+def register_view(sub: Any) -> None:
+    sp = add_command(
+        sub,
+        "view",
+        view_main,
+        "browse a run's results in a web page (read-only; no model loaded)",
+        "Serve the run browser over a run folder (xlner run --out DIR): the results table, per "
+        "language x method the sentences with gold against prediction, the lost entities with "
+        "their reasons, the confidence curve and reliability plot. Open the printed address. "
+        "Needs `pip install 'xlner[serve]'`.",
+    )
+    sp.add_argument("run", metavar="DIR", help="the run folder")
+    sp.add_argument("--data-dir", help="where the run's datasets are (for the gold)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--log-level", default="warning", help="uvicorn's log level")
+
+
+def view_main(args: argparse.Namespace) -> int:
+    import sys
+
+    from xlner.errors import MissingDependencyError
+    from xlner.web.runview import RunFolder
+
+    try:
+        import uvicorn
+
+        from xlner.web.routes import create_view_app
+    except ImportError as e:
+        raise MissingDependencyError(e.name or "fastapi", "serve", "xlner view") from None
+    app = create_view_app(RunFolder(args.run, args.data_dir))
+    print(f"xlner view: http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -1,8 +1,8 @@
 """The HTTP layer (FastAPI): routes, request and response models, errors as one-line JSON.
 
 ``POST /v1/tag`` takes one document or a list; ``GET /v1/health``, ``GET /v1/info``,
-``GET /metrics`` (Prometheus text); OpenAPI at ``/docs``. The route ``/`` is left free for the
-web page. Every refusal is ``{"error": "<one line>"}`` with a 4xx status: 400 malformed JSON,
+``GET /metrics`` (Prometheus text); OpenAPI at ``/docs``. The web page is at ``/``
+(:mod:`xlner.web`). Every refusal is ``{"error": "<one line>"}`` with a 4xx status: 400 malformed JSON,
 unknown language or method; 413 a body, document list or document too large; 422 a document
 that does not match the schema or has no words; 503 with ``Retry-After`` when the queue is full.
 """
@@ -27,6 +27,8 @@ from xlner.serve.batcher import MicroBatcher, Overloaded
 from xlner.serve.config import ServeConfig
 from xlner.serve.metrics import Metrics
 from xlner.serve.service import RequestError, Service
+from xlner.web.routes import add_web
+from xlner.web.runview import RunFolder
 
 # --------------------------------------------------------------------------- models
 
@@ -171,8 +173,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     return 422, f"{where + ': ' if where else ''}{first['msg']}{more}"
 
 
-def create_app(service: Service, cfg: ServeConfig) -> FastAPI:
-    """The app of one process: ``service``'s stages behind one :class:`MicroBatcher`."""
+def create_app(service: Service, cfg: ServeConfig, run: RunFolder | None = None) -> FastAPI:
+    """The app of one process: ``service``'s stages behind one :class:`MicroBatcher`, the web
+    page at ``/`` (with the run browser over ``run`` when given)."""
     metrics = Metrics()
     batcher: MicroBatcher[Any, Any] = MicroBatcher(
         service.run, cfg.max_batch, cfg.max_wait_s, cfg.max_queue, metrics.batch_done
@@ -237,6 +240,7 @@ def create_app(service: Service, cfg: ServeConfig) -> FastAPI:
     async def get_metrics() -> str:
         return metrics.render(batcher.waiting, batcher.running)
 
+    add_web(app, run, tagging=True)
     return app
 
 
