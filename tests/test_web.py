@@ -207,24 +207,34 @@ def browse(run_dir: Path, shots: Path | None = None) -> None:
             page = browser.new_page(viewport={"width": 1100, "height": 900})
             alerts: list[str] = []
             page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+            tagged: list[str] = []
+            page.on("request", lambda r: tagged.append(r.url) if "/v1/tag" in r.url else None)
             page.goto(f"http://127.0.0.1:{port}/")
-            page.fill("#text", f"Ana Maria vive en Buenos Aires con Pedro .\nVimos {EVIL_IMG} y {EVIL}")
+            page.fill(
+                "#text", f"Ana Maria vive en Buenos Aires con Pedro .\nVimos {EVIL_IMG} y {EVIL}"
+            )
             page.click("#tag-button")
             tgt = page.locator("#tag-result .sentence").first.locator(".tgt-entities .entity")
-            expect(tgt).to_have_count(2)  # Ana Maria, Buenos Aires (0.8); Pedro lost (0.4)
+            expect(tgt).to_have_count(3)  # Ana Maria, Buenos Aires (0.8), Pedro (0.4)
             assert "Ana Maria" in tgt.first.inner_text() and "PER" in tgt.first.inner_text()
             expect(page.locator("#tag-result .tok.ent").first).to_have_text("Ana")
             links = page.locator("#tag-result .sentence").first.locator("svg.links line")
             expect(links).to_have_count(9)  # the diagonal aligner: one link per word
-            expect(page.locator(".lost-list li .reason").first).to_have_text("no_candidate")
             expect(page.locator("#tag-result .row.tgt").nth(1)).to_contain_text("onerror")
-            assert page.locator("img").count() == 0 and page.locator("#tag-result script").count() == 0
+            assert (
+                page.locator("img").count() == 0 and page.locator("#tag-result script").count() == 0
+            )
+            page.fill("#min-score", "0.5")  # fires input: filtered at once, no new request
+            expect(tgt).to_have_count(2)
+            lost = page.locator("#tag-result .sentence").first.locator(".lost-list li")
+            expect(lost).to_have_count(1)
+            expect(lost.locator(".reason")).to_have_text("below_threshold")
+            assert "Pedro" in lost.inner_text()
             if shots:
                 page.screenshot(path=str(shots / "web-tag.png"), full_page=True)
-            page.fill("#min-score", "0.85")  # fires input: filtered at once, no request
+            page.fill("#min-score", "0.85")
             expect(tgt).to_have_count(0)
-            page.fill("#min-score", "0.5")
-            expect(tgt).to_have_count(2)
+            assert len(tagged) == 1  # the slider sent no request
             page.click("#nav-run")
             expect(page.locator("table.results td").first).to_have_text("hau")
             page.select_option("#run-method", "heuristic")
@@ -239,6 +249,8 @@ def browse(run_dir: Path, shots: Path | None = None) -> None:
             page.select_option("#run-kind", "all")
             expect(page.locator("#run-sentences .tok", has_text=EVIL).first).to_be_visible()
             assert page.locator("img").count() == 0 and not alerts
+            page.select_option("#run-kind", "errors")
+            expect(page.locator("#run-sentences .unit-sentence")).to_have_count(4)
             if shots:
                 page.screenshot(path=str(shots / "web-run.png"), full_page=True)
             browser.close()

@@ -24,7 +24,8 @@ def register(sub: Any) -> None:
         "concurrent requests are coalesced into batches per language and method. The aligner "
         "defaults to simalign:e5-small: a corpus-level aligner (eflomal) cannot align one "
         "request's sentences and is refused. The web page at / tags text and draws the "
-        "translation and word links; --run DIR adds the run browser (see also xlner view). Needs `pip install 'xlner[serve]'`.",
+        "translation and word links; --run DIR adds the run browser (see also xlner view). "
+        "Needs `pip install 'xlner[serve]'`.",
     )
     sp.add_argument(
         "--methods",

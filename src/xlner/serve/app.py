@@ -1,10 +1,11 @@
 """The HTTP layer (FastAPI): routes, request and response models, errors as one-line JSON.
 
 ``POST /v1/tag`` takes one document or a list; ``GET /v1/health``, ``GET /v1/info``,
-``GET /metrics`` (Prometheus text); OpenAPI at ``/docs``. The web page is at ``/``
-(:mod:`xlner.web`). Every refusal is ``{"error": "<one line>"}`` with a 4xx status: 400 malformed JSON,
-unknown language or method; 413 a body, document list or document too large; 422 a document
-that does not match the schema or has no words; 503 with ``Retry-After`` when the queue is full.
+``GET /metrics`` (Prometheus text); OpenAPI at ``/docs``; the web page at ``/``
+(:mod:`xlner.web`). Every refusal is ``{"error": "<one line>"}`` with a 4xx status: 400
+malformed JSON, unknown language or method; 413 a body, document list or document too large;
+422 a document that does not match the schema or has no words; 503 with ``Retry-After`` when
+the queue is full.
 """
 
 from __future__ import annotations

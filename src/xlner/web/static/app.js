@@ -155,12 +155,17 @@ function renderAnswer(doc) {
     if (hidden) box.append(el("p", { class: "note" }, `${hidden} entit${hidden === 1 ? "y" : "ies"} below ${fmt(min)} hidden`));
     if (sent.translation_tokens) {
       const enEnts = sent.translation_entities.filter((e) => shown(e, min));
-      pair.append(tokenRow(sent.translation_tokens, enEnts, "en", sent.lost));
+      // an English entity under the slider is not projected: lost, as the server says it
+      // would be with that min_score
+      const lostAll = [...(sent.lost || []), ...sent.translation_entities
+        .map((e, k) => ({ ...e, entity: k, reason: "below_threshold" }))
+        .filter((e) => !shown(e, min) && !(sent.lost || []).some((l) => l.entity === e.entity))];
+      pair.append(tokenRow(sent.translation_tokens, enEnts, "en", lostAll));
       box.append(el("p", { class: "side" }, "English translation: ", sent.translation || ""));
       box.append(el("ul", { class: "entities en-entities" }, enEnts.map(entityChip)));
-      if (sent.lost && sent.lost.length) {
+      if (lostAll.length) {
         box.append(el("p", { class: "side" }, "Lost (English entities not projected):"));
-        box.append(el("ul", { class: "lost-list" }, sent.lost.map((l) =>
+        box.append(el("ul", { class: "lost-list" }, lostAll.map((l) =>
           el("li", {}, el("span", {}, l.text), ` ${l.label} ${l.score === null ? "" : fmt(l.score)}`,
             el("span", { class: "reason" }, l.reason)))));
       }
