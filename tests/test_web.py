@@ -259,7 +259,6 @@ def browse(run_dir: Path, shots: Path | None = None) -> None:
         proc.wait(timeout=30)
 
 
-@pytest.mark.slow
 def test_in_a_real_browser(run_dir: Path) -> None:
     missing = _browser_missing()
     if missing:
