@@ -12,11 +12,16 @@ eflomal learns from the corpus it aligns with ``5000/√n`` iterations, so its w
 the neural and rule-based stages are linear.
 
 Where the bench recorded each language's words (``words_per_language``), a stage is fitted
-per word instead: ``t_s(n, w) = a_s + d_s·w + e_s·w/√n`` for ``w`` words in ``n`` sentences
-(eflomal: iterations ∝ 1/√n, each over all ``w`` words). Languages' sentences differ in length
-(PAN-X: 9 words, CoNLL-2002: 34), so a cost per sentence fitted on some languages mispredicts
-another; per word it carries over. ``seconds(n)`` then uses the fit's words per sentence ℓ
-(a language's own, or the mean of the fitted languages).
+on what its work grows with instead, for ``n`` sentences of ``w`` words::
+
+    t_s(n, w, q) = a_s + b_s·n + d_s·w + e_s·q/√n        q = Σ (words of a sentence)²
+
+Languages' sentences differ in length (PAN-X: 9 words, CoNLL-2002: 34), so a cost per
+sentence fitted on some languages mispredicts another. Taggers and rule-based MT cost per
+word (plus a little per sentence); eflomal samples each word's link over the whole other
+sentence, ``5000/√n`` iterations, so its work grows as ``q/√n`` (``w/√n`` where the bench
+recorded no ``squared_words_per_language``). ``seconds(n)`` uses the fit's words and squared
+words per sentence (a language's own, or the mean of the fitted languages).
 
 Benches of real languages (``--datasets``) name each run's languages (``langs``):
 :func:`fit_languages` fits each language on its own runs, :func:`leave_one_language_out` fits
@@ -79,14 +84,25 @@ def _nnls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return coef
 
 
-def _features(sentences: Sequence[float], words: Sequence[float] | None = None) -> list[float]:
-    """A run's columns: languages, Σ size, Σ sub-linear part; size = sentences, or with
-    ``words`` (per language) words and ``w/√n``."""
+def _features(
+    sentences: Sequence[float],
+    words: Sequence[float] | None = None,
+    squares: Sequence[float] | None = None,
+) -> list[float]:
+    """A run's columns (sums over its languages): languages, sentences, √n; with ``words``
+    (per language): languages, sentences, words, and the sub-linear ``q/√n`` (``squares``:
+    Σ words² per language; without, ``w/√n``)."""
     if words is None:
         ns = [float(n) for n in sentences if n > 0]
         return [float(len(ns)), sum(ns), sum(math.sqrt(n) for n in ns)]
-    parts = [(float(n), float(w)) for n, w in zip(sentences, words, strict=True) if n > 0]
-    return [float(len(parts)), sum(w for _, w in parts), sum(w / math.sqrt(n) for n, w in parts)]
+    qs = words if squares is None else squares
+    parts = [(float(n), float(w), float(q)) for n, w, q in zip(sentences, words, qs) if n > 0]
+    return [
+        float(len(parts)),
+        sum(n for n, _, _ in parts),
+        sum(w for _, w, _ in parts),
+        sum(q / math.sqrt(n) for n, _, q in parts),
+    ]
 
 
 @dataclass(frozen=True)
@@ -99,32 +115,49 @@ class StageFit:
     sqrt: float = 0.0
     runs: int = 0
     rel_rmse: float = 0.0  # on the runs it was fitted on
-    per_word: float = 0.0  # fitted per word: + per_word·w + sqrt_word·w/√n
+    per_word: float = 0.0  # fitted per word: + per_word·w + sqrt_word·q/√n
     sqrt_word: float = 0.0
     words_per_sentence: float = 0.0  # w = this × n where the words are not given
+    squares_per_sentence: float = 0.0  # q = this × n (0: q is w, the sub-linear part w/√n)
 
-    def seconds(self, n: float, words: float | None = None) -> float:
+    def seconds(self, n: float, words: float | None = None, squares: float | None = None) -> float:
         if n <= 0:
             return 0.0
         w = self.words_per_sentence * n if words is None else words
+        q = w
+        if self.squares_per_sentence:
+            q = self.squares_per_sentence * n if squares is None else squares
         return (
             self.per_language
             + self.per_sentence * n
             + self.sqrt * math.sqrt(n)
             + self.per_word * w
-            + self.sqrt_word * w / math.sqrt(n)
+            + self.sqrt_word * q / math.sqrt(n)
         )
 
-    def total(self, sentences: Sequence[float], words: Sequence[float] | None = None) -> float:
-        """Seconds for languages with ``sentences[i]`` sentences (``words[i]`` words) each."""
+    def total(
+        self,
+        sentences: Sequence[float],
+        words: Sequence[float] | None = None,
+        squares: Sequence[float] | None = None,
+    ) -> float:
+        """Seconds for languages with ``sentences[i]`` sentences (``words[i]`` words, Σ words²
+        ``squares[i]``) each."""
         ws: Sequence[float | None] = [None] * len(sentences) if words is None else words
-        return sum(self.seconds(n, w) for n, w in zip(sentences, ws, strict=True))
+        qs: Sequence[float | None] = [None] * len(sentences) if squares is None else squares
+        return sum(self.seconds(n, w, q) for n, w, q in zip(sentences, ws, qs, strict=True))
 
     def with_length(self, words_per_sentence: float) -> StageFit:
-        """The same fit for sentences of another length (a per-sentence fit is unchanged)."""
-        if not (self.per_word or self.sqrt_word):
+        """The same fit for sentences of another length, their squared words scaled alike
+        (a per-sentence fit is unchanged)."""
+        if not self.words_per_sentence:
             return self
-        return replace(self, words_per_sentence=words_per_sentence)
+        ratio = words_per_sentence / self.words_per_sentence
+        return replace(
+            self,
+            words_per_sentence=words_per_sentence,
+            squares_per_sentence=self.squares_per_sentence * ratio**2,
+        )
 
     def to_json(self) -> dict[str, float]:
         out = {
@@ -137,8 +170,9 @@ class StageFit:
         if self.words_per_sentence:
             out |= {
                 "per_word_s": self.per_word,
-                "words_over_sqrt_sentences_s": self.sqrt_word,
+                "squared_words_over_sqrt_sentences_s": self.sqrt_word,
                 "words_per_sentence": self.words_per_sentence,
+                "squared_words_per_sentence": self.squares_per_sentence,
             }
         return out
 
@@ -150,7 +184,8 @@ def average(fits: Sequence[StageFit]) -> StageFit:
     return StageFit(
         sum(f.per_language for f in fits) / k,
         sum(f.per_sentence + f.per_word * f.words_per_sentence for f in fits) / k,
-        sum(f.sqrt + f.sqrt_word * f.words_per_sentence for f in fits) / k,
+        sum(f.sqrt + f.sqrt_word * (f.squares_per_sentence or f.words_per_sentence) for f in fits)
+        / k,
         sum(f.runs for f in fits),
         max(f.rel_rmse for f in fits),
     )
@@ -158,7 +193,7 @@ def average(fits: Sequence[StageFit]) -> StageFit:
 
 def _solve(x: np.ndarray, y: np.ndarray, cols: int) -> np.ndarray:
     w = 1.0 / np.maximum(y, 1e-3 * max(float(y.max()), 1e-12))
-    coef = np.zeros(3)
+    coef = np.zeros(x.shape[1])
     coef[:cols] = _nnls(x[:, :cols], y, w)
     return coef
 
@@ -171,44 +206,50 @@ def fit_stage(
     runs: Sequence[Sequence[float]],
     seconds: Sequence[float],
     words: Sequence[Sequence[float]] | None = None,
+    squares: Sequence[Sequence[float]] | None = None,
 ) -> StageFit:
     """Fit one stage from runs (each: the sentences of every language in it) and their
-    seconds; with ``words`` (each run's words per language) per word, else per sentence. One
-    run gives a per-sentence (per-word) cost only; the √n term needs four runs with at least
-    three sentence counts and must win leave-one-out."""
-    if len(runs) != len(seconds) or (words is not None and len(words) != len(runs)):
-        raise XlnerError(f"{len(runs)} runs but {len(seconds)} timings")
-    ws: Sequence[Sequence[float] | None] = [None] * len(runs) if words is None else words
-    keep = [(r, w, float(s)) for r, w, s in zip(runs, ws, seconds) if sum(r) > 0]
-    if not keep or max(s for _, _, s in keep) <= 0:
+    seconds; with ``words`` (and ``squares``: Σ words²), each run's per language, on words
+    (:func:`_features`), else per sentence. One run gives a per-sentence (per-word) cost
+    only; the sub-linear term needs four runs with at least three sentence counts and must
+    win leave-one-out."""
+    n_runs = len(runs)
+    if n_runs != len(seconds) or any(x is not None and len(x) != n_runs for x in (words, squares)):
+        raise XlnerError(f"{n_runs} runs but {len(seconds)} timings")
+    ws = [None] * n_runs if words is None else list(words)
+    qs = [None] * n_runs if squares is None else list(squares)
+    keep = [(r, w, q, float(s)) for r, w, q, s in zip(runs, ws, qs, seconds) if sum(r) > 0]
+    if not keep or max(k[3] for k in keep) <= 0:
         return StageFit(runs=len(keep))
-    x = np.array([_features(r, w) for r, w, _ in keep])
-    y = np.array([s for _, _, s in keep])
-    coef, rmse = _fit_columns(x, y, {n for r, _, _ in keep for n in r if n > 0})
+    x = np.array([_features(r, w, q) for r, w, q, _ in keep])
+    y = np.array([k[3] for k in keep])
+    coef, rmse = _fit_columns(x, y, {n for r, *_ in keep for n in r if n > 0})
     if words is None:
         return StageFit(float(coef[0]), float(coef[1]), float(coef[2]), len(keep), rmse)
-    length = float(x[:, 1].sum()) / sum(sum(r) for r, _, _ in keep)
-    return StageFit(
-        float(coef[0]), 0.0, 0.0, len(keep), rmse, float(coef[1]), float(coef[2]), length
-    )
+    n_total = float(x[:, 1].sum())
+    sq = sum(float(sum(q or [])) for _, _, q, _ in keep) / n_total if squares else 0.0
+    a, b, d, e = (float(c) for c in coef)
+    return StageFit(a, b, 0.0, len(keep), rmse, d, e, float(x[:, 2].sum()) / n_total, sq)
 
 
 def _fit_columns(x: np.ndarray, y: np.ndarray, counts: set[float]) -> tuple[np.ndarray, float]:
-    """Coefficients of the (fixed, linear, sub-linear) columns and the relative RMSE; the
-    sub-linear column only where it wins leave-one-out."""
+    """Coefficients of the columns (fixed, linear ones, sub-linear last) and the relative
+    RMSE; the sub-linear column only where it wins leave-one-out."""
+    k = x.shape[1]
     if len(x) == 1:
-        coef = np.array([0.0, y[0] / x[0, 1], 0.0])
+        coef = np.zeros(k)
+        coef[k - 2] = y[0] / x[0, k - 2]  # sentences, or words
     else:
-        coef = _solve(x, y, 2)
+        coef = _solve(x, y, k - 1)
         if len(x) >= 4 and len(counts) >= 3:
-            loo = {2: 0.0, 3: 0.0}
+            loo = {k - 1: 0.0, k: 0.0}
             for i in range(len(x)):
                 rest = np.arange(len(x)) != i
                 for cols in loo:
                     c = _solve(x[rest], y[rest], cols)
                     loo[cols] += float(_rel_errors(x[i : i + 1], y[i : i + 1], c)[0] ** 2)
-            if loo[3] < loo[2]:
-                coef = _solve(x, y, 3)
+            if loo[k] < loo[k - 1]:
+                coef = _solve(x, y, k)
     return coef, float(np.sqrt((_rel_errors(x, y, coef) ** 2).mean()))
 
 
@@ -345,8 +386,11 @@ def _fit_stages(
 ) -> dict[str, StageFit]:
     runs = [r["sentences_per_language"] for r in rows]
     words = [r["words_per_language"] for r in rows] if per_word else None
+    squares = None
+    if per_word and all("squared_words_per_language" in r for r in rows):
+        squares = [r["squared_words_per_language"] for r in rows]
     return {
-        s: fit_stage(runs, [r["stage_seconds"].get(s, 0.0) for r in rows], words)
+        s: fit_stage(runs, [r["stage_seconds"].get(s, 0.0) for r in rows], words, squares)
         for s in sorted(set(names))
     }
 
@@ -534,8 +578,10 @@ def validate(bench: Mapping[str, Any]) -> dict[str, Any]:
 def _predict(model: CostModel, row: Mapping[str, Any], stages: Iterable[str], name: str) -> float:
     """A run's predicted seconds for a method's stages (per word where the model is)."""
     m = model.get(name)
-    ws = row.get("words_per_language") if model.words_per_sentence else None
-    return sum(m.stages[s].total(row["sentences_per_language"], ws) for s in stages)
+    ws = qs = None
+    if model.words_per_sentence:
+        ws, qs = row.get("words_per_language"), row.get("squared_words_per_language")
+    return sum(m.stages[s].total(row["sentences_per_language"], ws, qs) for s in stages)
 
 
 def fit_languages(bench: Mapping[str, Any]) -> dict[str, CostModel]:
