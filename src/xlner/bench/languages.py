@@ -118,25 +118,29 @@ def per_language_costs(r: Mapping[str, Any]) -> dict[str, dict[str, float]]:
 
 
 def format_languages(r: Mapping[str, Any]) -> list[str]:
-    """Markdown: per language its stages' fitted cost, then the leave-one-language-out check."""
+    """Markdown: per language each stage's and method's fitted cost, per 1,000 sentences and
+    per 1,000 words (at 1,000 sentences), then the leave-one-language-out check."""
     from xlner.bench.costmodel import fit_languages, leave_one_language_out
 
     models = fit_languages(r)
     if len(models) < 2:
         return []
-    stages = sorted({s for m in next(iter(models.values())).methods for s in m.stages})
-    info = r.get("languages", {})
+    first = next(iter(models.values()))
+    stages = sorted({s for m in first.methods for s in m.stages})
+    cols = [*stages, *(m.label.removeprefix("translate-test ") for m in first.methods)]
     lines = [
-        "Per language (fitted on its own runs; per stage: s per language + s per 1,000 words "
-        "[+ eflomal's words/√n part], and s per 1,000 sentences of each method):",
+        "Per language, fitted on its own runs: seconds per 1,000 sentences at 1,000 sentences "
+        "(per 1,000 words in brackets), per stage and per method:",
         "",
-        "| language | words / sent. | " + " | ".join(stages) + " |",
-        "|---|---:|" + "---:|" * len(stages),
+        "| language | words / sent. | " + " | ".join(cols) + " |",
+        "|---|---:|" + "---:|" * len(cols),
     ]
     for lang, model in models.items():
         fits = {s: f for m in model.methods for s, f in m.stages.items()}
-        wps = info.get(lang, {}).get("words_per_sentence", 0.0)
-        cells = [f"{fits[s].per_language:.2f} + {1000 * fits[s].per_word:.3f}" for s in stages]
+        secs = [fits[s].seconds(1000) for s in stages]
+        secs += [m.tagging_seconds(1000) for m in model.methods]
+        wps = model.words_per_sentence or 1.0
+        cells = [f"{x:.2f} ({x / wps:.3f})" for x in secs]
         lines.append(f"| {lang} | {wps:.1f} | " + " | ".join(cells) + " |")
     lines += ["", *format_loo(leave_one_language_out(r))]
     return lines

@@ -240,6 +240,9 @@ def cost_point_runs(
             "languages": len(runs),
             "sentences_per_language": [len(c) for _, c in runs],
             "words_per_language": [sum(len(s.tokens) for s in c) for _, c in runs],
+            # Σ words² per language: eflomal samples each word's link over the whole other
+            # sentence, so its work per sentence grows with the square of its length
+            "squared_words_per_language": [sum(len(s.tokens) ** 2 for s in c) for _, c in runs],
             "words": sink.words,
             "synthetic_sentences": sum((s.id or "").startswith("syn-") for _, c in runs for s in c),
             "stage_seconds": sink.seconds,
