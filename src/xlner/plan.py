@@ -11,6 +11,7 @@ from docs/results.md).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -27,10 +28,13 @@ from xlner.bench.costmodel import (
     TRANSLATE_TRAIN,
     CostModel,
     MethodCost,
+    bench_languages,
     break_even,
     counterpart,
     duration,
     fit_bench,
+    fit_languages,
+    mix,
     validate,
 )
 from xlner.errors import XlnerError
@@ -39,6 +43,7 @@ from xlner.errors import XlnerError
 EXAMPLES = {
     "cpu-2core-offline": "bench-cpu-2core-offline.json",
     "cpu-2core-arch": "bench-cpu-2core-arch.json",
+    "cpu-2core-langs": "bench-cpu-2core-langs.json",
 }
 #: Where the paper's figures come from, in order of preference for a language.
 PAPER_DATASETS = ("masakhaner2", "panx", "europarl")
@@ -184,6 +189,48 @@ def _quality(values: dict[str, float], dataset: str) -> Quality | None:
     return Quality(100 * sum(values.values()) / len(values), tuple(sorted(values)), dataset)
 
 
+# --------------------------------------------------------------------------- languages
+
+
+@dataclass(frozen=True)
+class LanguageCost:
+    """Where one requested language's cost comes from."""
+
+    code: str
+    measured: str | None  # the bench language whose own runs give its cost; None: extrapolated
+    model: CostModel
+
+    @property
+    def words_per_sentence(self) -> float:
+        return self.model.words_per_sentence
+
+
+def language_costs(
+    bench: dict[str, Any], pooled: CostModel, codes: Sequence[str]
+) -> list[LanguageCost]:
+    """Each code's cost model: the bench language's own fit where the bench timed that
+    language (matched by ISO 639-3), else ``pooled`` (the fit over all its languages)."""
+    own = fit_languages(bench)
+    by_iso: dict[str, str] = {}
+    for name in own:
+        with contextlib.suppress(XlnerError):
+            by_iso[_iso3(name)] = name
+    out = []
+    for code in codes:
+        lang = by_iso.get(_iso3(code))
+        out.append(LanguageCost(code, lang, own[lang] if lang else pooled))
+    return out
+
+
+def _pooled(bench: dict[str, Any], words_per_sentence: float | None) -> CostModel:
+    model = fit_bench(bench)
+    if words_per_sentence is None:
+        return model
+    if words_per_sentence <= 0:
+        raise XlnerError(f"--words-per-sentence must be positive, got {words_per_sentence}")
+    return model.with_length(words_per_sentence)
+
+
 # --------------------------------------------------------------------------- the plan
 
 
@@ -213,6 +260,14 @@ class CostPlan:
     validation: dict[str, Any]
     setup: str
     notes: list[str] = field(default_factory=list)
+    #: per requested code, measured or extrapolated (empty for a count of languages)
+    per_language: list[LanguageCost] = field(default_factory=list)
+    pooled: CostModel | None = None  # what unmeasured languages cost
+    bench_languages: list[str] = field(default_factory=list)
+
+    @property
+    def extrapolated(self) -> list[str]:
+        return [x.code for x in self.per_language if x.measured is None]
 
     def cheapest(self) -> MethodPlan:
         return min(self.rows, key=lambda r: r.seconds)
@@ -225,7 +280,12 @@ def make_plan(
     sentences: int,
     usd_per_hour: float | None = None,
     setup: str = "e5-small",
+    words_per_sentence: float | None = None,
 ) -> CostPlan:
+    """Each method's cost for ``langs`` (a count or codes) of ``sentences`` sentences: a
+    language the bench timed costs what its own runs say, any other what the fit over all
+    the bench's runs says (at ``words_per_sentence`` words per sentence, when fitted per
+    word; default: the bench's mean)."""
     if sentences < 1:
         raise XlnerError(f"--sentences must be at least 1, got {sentences}")
     if usd_per_hour is not None and usd_per_hour < 0:
@@ -234,7 +294,9 @@ def make_plan(
         raise XlnerError(f"unknown setup {setup!r}; choose one of: {', '.join(SETUPS)}")
     n_langs, codes = parse_languages(langs)
     try:
-        model = fit_bench(bench)
+        pooled = _pooled(bench, words_per_sentence)
+        per_language = language_costs(bench, pooled, codes)
+        model = mix([x.model for x in per_language]) if per_language else pooled
         validation = bench.get("validation") or validate(bench)
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise XlnerError(f"{bench_name}: malformed bench JSON ({type(e).__name__}: {e})") from None
@@ -273,6 +335,9 @@ def make_plan(
         validation,
         setup,
         list(model.notes),
+        per_language,
+        pooled,
+        bench_languages(bench),
     )
 
 
@@ -307,9 +372,65 @@ def to_json(p: CostPlan) -> dict[str, Any]:
             for tt, trt, n in p.break_even
         ],
         "cheapest": p.cheapest().method.label,
+        "per_language": [
+            {
+                "code": x.code,
+                "measured": x.measured,
+                "words_per_sentence": x.words_per_sentence or None,
+                "tagging_per_1000_s": _per_1000(x.model, p.sentences),
+            }
+            for x in p.per_language
+        ],
+        "extrapolated": p.extrapolated,
         "validation": p.validation,
+        "validation_languages": p.bench.get("validation_languages"),
         "notes": p.notes,
     }
+
+
+def _per_1000(model: CostModel, sentences: int) -> dict[str, float]:
+    return {m.label: 1000 * m.tagging_seconds(sentences) / sentences for m in model.methods}
+
+
+def _pooled_source(p: CostPlan) -> str:
+    """What an unmeasured language's cost comes from, in words."""
+    langs = p.bench_languages or list(p.bench.get("config", {}).get("langs") or [])
+    what = "the pooled fit of " + (", ".join(langs) if langs else "all the bench's runs")
+    wps = p.pooled.words_per_sentence if p.pooled else 0.0
+    return what + (f", at {wps:.1f} words per sentence" if wps else "")
+
+
+def language_lines(p: CostPlan) -> list[str]:
+    """Which languages cost what the bench measured on them and which are extrapolated; per
+    language each method's tagging cost."""
+    if not p.per_language:
+        if not p.bench_languages:
+            return []
+        return ["", f"Languages: all {p.languages} extrapolated from {_pooled_source(p)}."]
+    measured = [x.code for x in p.per_language if x.measured]
+    extra = p.extrapolated
+    lines = [
+        "",
+        f"Languages: measured {', '.join(measured) or 'none'} (each from its own runs in the "
+        f"bench); extrapolated {', '.join(extra) or 'none'}"
+        + (f" (from {_pooled_source(p)})" if extra else "")
+        + ".",
+    ]
+    if not measured:
+        return lines
+    labels = [m.label for m in p.model.methods]
+    lines += [
+        "",
+        f"| language | costs | words / sent. | {' | '.join(labels)} |",
+        "|---|---|---:|" + "---:|" * len(labels),
+    ]
+    for x in p.per_language:
+        costs = f"measured ({x.measured})" if x.measured else "extrapolated"
+        wps = f"{x.words_per_sentence:.1f}" if x.words_per_sentence else "–"
+        cells = [duration(v) for v in _per_1000(x.model, p.sentences).values()]
+        lines.append(f"| {x.code} | {costs} | {wps} | {' | '.join(cells)} |")
+    lines.append(f"(tagging per 1,000 sentences at {p.sentences:,} sentences per language)")
+    return lines
 
 
 def _count(n: float | None) -> str:
@@ -361,6 +482,7 @@ def format_plan(p: CostPlan) -> str:
             f"{duration(r.per_1000_s)} | {duration(r.seconds)} | {_usd(r.usd)} | "
             f"{r.paper.cell() if r.paper else '–'} | {r.ours.cell() if r.ours else '–'} |"
         )
+    lines += language_lines(p)
     best = p.cheapest()
     lines += ["", f"Cheapest here: **{best.method.label}** ({duration(best.seconds)})."]
     if p.break_even:
@@ -390,6 +512,13 @@ def format_plan(p: CostPlan) -> str:
             f"Cost model check: held-back runs predicted within {100 * v['max_abs_error']:.1f}% "
             f"({len(v['rows'])} predictions; floor {100 * v['floor']:.0f}%).",
         ]
+    loo = b.get("validation_languages") or {}
+    if loo.get("max_abs_error") is not None:
+        lines.append(
+            f"Each of {', '.join(loo['languages'])} held back and predicted from the others' "
+            f"fit: within {100 * loo['max_abs_error']:.1f}% ({len(loo['rows'])} predictions; "
+            f"floor {100 * loo['floor']:.0f}%)."
+        )
     lines += ["", *p.notes] if p.notes else []
     paper_note = (
         "F1 paper: Politov et al. (2025), XLM-R-large / NLLB-200-3.3B / SimAlign mBERT, test "

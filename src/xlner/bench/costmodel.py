@@ -11,6 +11,22 @@ kept only where it predicts left-out runs better (leave-one-out) than the straig
 eflomal learns from the corpus it aligns with ``5000/√n`` iterations, so its work grows as √n;
 the neural and rule-based stages are linear.
 
+Where the bench recorded each language's words (``words_per_language``), a stage is fitted
+on what its work grows with instead, for ``n`` sentences of ``w`` words::
+
+    t_s(n, w, q) = a_s + b_s·n + d_s·w + e_s·q/√n        q = Σ (words of a sentence)²
+
+Languages' sentences differ in length (PAN-X: 9 words, CoNLL-2002: 34), so a cost per
+sentence fitted on some languages mispredicts another. Taggers and rule-based MT cost per
+word (plus a little per sentence); eflomal samples each word's link over the whole other
+sentence, ``5000/√n`` iterations, so its work grows as ``q/√n`` (``w/√n`` where the bench
+recorded no ``squared_words_per_language``). ``seconds(n)`` uses the fit's words and squared
+words per sentence (a language's own, or the mean of the fitted languages).
+
+Benches of real languages (``--datasets``) name each run's languages (``langs``):
+:func:`fit_languages` fits each language on its own runs, :func:`leave_one_language_out` fits
+on all languages but one and predicts that one's runs.
+
 A method's total time, models loaded once per run::
 
     model transfer    load + L·t_tag(M)
@@ -28,8 +44,8 @@ A method's total time, models loaded once per run::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -68,9 +84,25 @@ def _nnls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return coef
 
 
-def _features(sentences: Sequence[float]) -> list[float]:
-    ns = [float(n) for n in sentences if n > 0]
-    return [float(len(ns)), sum(ns), sum(math.sqrt(n) for n in ns)]
+def _features(
+    sentences: Sequence[float],
+    words: Sequence[float] | None = None,
+    squares: Sequence[float] | None = None,
+) -> list[float]:
+    """A run's columns (sums over its languages): languages, sentences, √n; with ``words``
+    (per language): languages, sentences, words, and the sub-linear ``q/√n`` (``squares``:
+    Σ words² per language; without, ``w/√n``)."""
+    if words is None:
+        ns = [float(n) for n in sentences if n > 0]
+        return [float(len(ns)), sum(ns), sum(math.sqrt(n) for n in ns)]
+    qs = words if squares is None else squares
+    parts = [(float(n), float(w), float(q)) for n, w, q in zip(sentences, words, qs) if n > 0]
+    return [
+        float(len(parts)),
+        sum(n for n, _, _ in parts),
+        sum(w for _, w, _ in parts),
+        sum(q / math.sqrt(n) for n, _, q in parts),
+    ]
 
 
 @dataclass(frozen=True)
@@ -83,29 +115,85 @@ class StageFit:
     sqrt: float = 0.0
     runs: int = 0
     rel_rmse: float = 0.0  # on the runs it was fitted on
+    per_word: float = 0.0  # fitted per word: + per_word·w + sqrt_word·q/√n
+    sqrt_word: float = 0.0
+    words_per_sentence: float = 0.0  # w = this × n where the words are not given
+    squares_per_sentence: float = 0.0  # q = this × n (0: q is w, the sub-linear part w/√n)
 
-    def seconds(self, n: float) -> float:
+    def seconds(self, n: float, words: float | None = None, squares: float | None = None) -> float:
         if n <= 0:
             return 0.0
-        return self.per_language + self.per_sentence * n + self.sqrt * math.sqrt(n)
+        w = self.words_per_sentence * n if words is None else words
+        q = w
+        if self.squares_per_sentence:
+            q = self.squares_per_sentence * n if squares is None else squares
+        return (
+            self.per_language
+            + self.per_sentence * n
+            + self.sqrt * math.sqrt(n)
+            + self.per_word * w
+            + self.sqrt_word * q / math.sqrt(n)
+        )
 
-    def total(self, sentences: Sequence[float]) -> float:
-        """Seconds for languages with ``sentences[i]`` sentences each."""
-        return sum(self.seconds(n) for n in sentences)
+    def total(
+        self,
+        sentences: Sequence[float],
+        words: Sequence[float] | None = None,
+        squares: Sequence[float] | None = None,
+    ) -> float:
+        """Seconds for languages with ``sentences[i]`` sentences (``words[i]`` words, Σ words²
+        ``squares[i]``) each."""
+        ws: Sequence[float | None] = [None] * len(sentences) if words is None else words
+        qs: Sequence[float | None] = [None] * len(sentences) if squares is None else squares
+        return sum(self.seconds(n, w, q) for n, w, q in zip(sentences, ws, qs, strict=True))
+
+    def with_length(self, words_per_sentence: float) -> StageFit:
+        """The same fit for sentences of another length, their squared words scaled alike
+        (a per-sentence fit is unchanged)."""
+        if not self.words_per_sentence:
+            return self
+        ratio = words_per_sentence / self.words_per_sentence
+        return replace(
+            self,
+            words_per_sentence=words_per_sentence,
+            squares_per_sentence=self.squares_per_sentence * ratio**2,
+        )
 
     def to_json(self) -> dict[str, float]:
-        return {
+        out = {
             "per_language_s": self.per_language,
             "per_sentence_s": self.per_sentence,
             "sqrt_s": self.sqrt,
             "runs": self.runs,
             "rel_rmse": self.rel_rmse,
         }
+        if self.words_per_sentence:
+            out |= {
+                "per_word_s": self.per_word,
+                "squared_words_over_sqrt_sentences_s": self.sqrt_word,
+                "words_per_sentence": self.words_per_sentence,
+                "squared_words_per_sentence": self.squares_per_sentence,
+            }
+        return out
+
+
+def average(fits: Sequence[StageFit]) -> StageFit:
+    """One language's mean cost over languages of these fits, each at its own words per
+    sentence (a per-sentence fit: the mean of ``seconds(n)`` for every ``n``)."""
+    k = len(fits)
+    return StageFit(
+        sum(f.per_language for f in fits) / k,
+        sum(f.per_sentence + f.per_word * f.words_per_sentence for f in fits) / k,
+        sum(f.sqrt + f.sqrt_word * (f.squares_per_sentence or f.words_per_sentence) for f in fits)
+        / k,
+        sum(f.runs for f in fits),
+        max(f.rel_rmse for f in fits),
+    )
 
 
 def _solve(x: np.ndarray, y: np.ndarray, cols: int) -> np.ndarray:
     w = 1.0 / np.maximum(y, 1e-3 * max(float(y.max()), 1e-12))
-    coef = np.zeros(3)
+    coef = np.zeros(x.shape[1])
     coef[:cols] = _nnls(x[:, :cols], y, w)
     return coef
 
@@ -114,33 +202,55 @@ def _rel_errors(x: np.ndarray, y: np.ndarray, coef: np.ndarray) -> np.ndarray:
     return (x @ coef - y) / np.maximum(y, 1e-12)
 
 
-def fit_stage(runs: Sequence[Sequence[float]], seconds: Sequence[float]) -> StageFit:
+def fit_stage(
+    runs: Sequence[Sequence[float]],
+    seconds: Sequence[float],
+    words: Sequence[Sequence[float]] | None = None,
+    squares: Sequence[Sequence[float]] | None = None,
+) -> StageFit:
     """Fit one stage from runs (each: the sentences of every language in it) and their
-    seconds. One run gives a per-sentence cost only; the √n term needs four runs with at least
-    three sentence counts and must win leave-one-out."""
-    if len(runs) != len(seconds):
-        raise XlnerError(f"{len(runs)} runs but {len(seconds)} timings")
-    keep = [(r, float(s)) for r, s in zip(runs, seconds) if sum(r) > 0]
-    if not keep or max(s for _, s in keep) <= 0:
+    seconds; with ``words`` (and ``squares``: Σ words²), each run's per language, on words
+    (:func:`_features`), else per sentence. One run gives a per-sentence (per-word) cost
+    only; the sub-linear term needs four runs with at least three sentence counts and must
+    win leave-one-out."""
+    n_runs = len(runs)
+    if n_runs != len(seconds) or any(x is not None and len(x) != n_runs for x in (words, squares)):
+        raise XlnerError(f"{n_runs} runs but {len(seconds)} timings")
+    ws = [None] * n_runs if words is None else list(words)
+    qs = [None] * n_runs if squares is None else list(squares)
+    keep = [(r, w, q, float(s)) for r, w, q, s in zip(runs, ws, qs, seconds) if sum(r) > 0]
+    if not keep or max(k[3] for k in keep) <= 0:
         return StageFit(runs=len(keep))
-    x = np.array([_features(r) for r, _ in keep])
-    y = np.array([s for _, s in keep])
-    if len(keep) == 1:
-        coef = np.array([0.0, y[0] / x[0, 1], 0.0])
+    x = np.array([_features(r, w, q) for r, w, q, _ in keep])
+    y = np.array([k[3] for k in keep])
+    coef, rmse = _fit_columns(x, y, {n for r, *_ in keep for n in r if n > 0})
+    if words is None:
+        return StageFit(float(coef[0]), float(coef[1]), float(coef[2]), len(keep), rmse)
+    n_total = float(x[:, 1].sum())
+    sq = sum(float(sum(q or [])) for _, _, q, _ in keep) / n_total if squares else 0.0
+    a, b, d, e = (float(c) for c in coef)
+    return StageFit(a, b, 0.0, len(keep), rmse, d, e, float(x[:, 2].sum()) / n_total, sq)
+
+
+def _fit_columns(x: np.ndarray, y: np.ndarray, counts: set[float]) -> tuple[np.ndarray, float]:
+    """Coefficients of the columns (fixed, linear ones, sub-linear last) and the relative
+    RMSE; the sub-linear column only where it wins leave-one-out."""
+    k = x.shape[1]
+    if len(x) == 1:
+        coef = np.zeros(k)
+        coef[k - 2] = y[0] / x[0, k - 2]  # sentences, or words
     else:
-        coef = _solve(x, y, 2)
-        counts = {n for r, _ in keep for n in r if n > 0}
-        if len(keep) >= 4 and len(counts) >= 3:
-            loo = {2: 0.0, 3: 0.0}
-            for i in range(len(keep)):
-                rest = np.arange(len(keep)) != i
+        coef = _solve(x, y, k - 1)
+        if len(x) >= 4 and len(counts) >= 3:
+            loo = {k - 1: 0.0, k: 0.0}
+            for i in range(len(x)):
+                rest = np.arange(len(x)) != i
                 for cols in loo:
                     c = _solve(x[rest], y[rest], cols)
                     loo[cols] += float(_rel_errors(x[i : i + 1], y[i : i + 1], c)[0] ** 2)
-            if loo[3] < loo[2]:
-                coef = _solve(x, y, 3)
-    rmse = float(np.sqrt((_rel_errors(x, y, coef) ** 2).mean()))
-    return StageFit(float(coef[0]), float(coef[1]), float(coef[2]), len(keep), rmse)
+            if loo[k] < loo[k - 1]:
+                coef = _solve(x, y, k)
+    return coef, float(np.sqrt((_rel_errors(x, y, coef) ** 2).mean()))
 
 
 def fit_steps(steps: Sequence[float], seconds: Sequence[float]) -> tuple[float, float]:
@@ -218,6 +328,36 @@ class CostModel:
     def family(self, family: str) -> list[MethodCost]:
         return [m for m in self.methods if m.family == family]
 
+    def with_length(self, words_per_sentence: float) -> CostModel:
+        """The model for sentences of ``words_per_sentence`` words (per-word fits only)."""
+        methods = tuple(
+            replace(m, stages={k: f.with_length(words_per_sentence) for k, f in m.stages.items()})
+            for m in self.methods
+        )
+        return replace(self, methods=methods)
+
+    @property
+    def words_per_sentence(self) -> float:
+        """The words per sentence its per-word fits assume (0: fitted per sentence)."""
+        return max(
+            (f.words_per_sentence for m in self.methods for f in m.stages.values()), default=0.0
+        )
+
+
+def mix(models: Sequence[CostModel]) -> CostModel:
+    """One "average language" of several models of the same bench (e.g. each language's own
+    fit): a method's cost for L languages is then its load plus L × the mean per language,
+    i.e. the sum over the languages."""
+    if len(models) == 1:
+        return models[0]
+    methods = []
+    for i, m in enumerate(models[0].methods):
+        parts = [model.methods[i] for model in models]
+        stages = {s: average([p.stages[s] for p in parts]) for s in m.stages}
+        once = {k: sum(p.once.get(k, 0.0) for p in parts) / len(parts) for k in m.once}
+        methods.append(replace(m, stages=stages, once=once))
+    return replace(models[0], methods=tuple(methods))
+
 
 def _runs(rows: Iterable[Mapping[str, Any]], held_back: bool) -> list[Mapping[str, Any]]:
     """The runs to fit on: all of them, or (``held_back=False``) those not held back."""
@@ -236,12 +376,39 @@ def _one_language(rows: Iterable[Mapping[str, Any]], key: str = "") -> list[dict
     return out
 
 
-def _fit_stages(rows: Sequence[Mapping[str, Any]], names: Iterable[str]) -> dict[str, StageFit]:
+def _per_word(rows: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether every run recorded its words per language (then stages are fitted per word)."""
+    return all("words_per_language" in r for r in rows)
+
+
+def _fit_stages(
+    rows: Sequence[Mapping[str, Any]], names: Iterable[str], per_word: bool = False
+) -> dict[str, StageFit]:
     runs = [r["sentences_per_language"] for r in rows]
+    words = [r["words_per_language"] for r in rows] if per_word else None
+    squares = None
+    if per_word and all("squared_words_per_language" in r for r in rows):
+        squares = [r["squared_words_per_language"] for r in rows]
     return {
-        s: fit_stage(runs, [r["stage_seconds"].get(s, 0.0) for r in rows])
+        s: fit_stage(runs, [r["stage_seconds"].get(s, 0.0) for r in rows], words, squares)
         for s in sorted(set(names))
     }
+
+
+def bench_languages(bench: Mapping[str, Any]) -> list[str]:
+    """The languages a bench of real languages (``--datasets``) timed on their own."""
+    rows = bench.get("cost_points", {}).get("rows", [])
+    langs = [r["langs"][0] for r in rows if len(set(r.get("langs") or [])) == 1]
+    return list(dict.fromkeys(langs))
+
+
+def _of_languages(
+    rows: Iterable[Mapping[str, Any]], langs: Collection[str] | None
+) -> list[Mapping[str, Any]]:
+    """The runs of only these languages (``None``: every run)."""
+    if langs is None:
+        return list(rows)
+    return [r for r in rows if r.get("langs") and set(r["langs"]) <= set(langs)]
 
 
 def _load(roles: Iterable[str], loads: Mapping[str, float], backends: Mapping[str, str]) -> float:
@@ -260,16 +427,25 @@ def _need(bench: Mapping[str, Any], key: str, where: str = "the bench JSON") -> 
     return bench[key]
 
 
-def fit_bench(bench: Mapping[str, Any], *, held_back: bool = True) -> CostModel:
+def fit_bench(
+    bench: Mapping[str, Any],
+    *,
+    held_back: bool = True,
+    langs: Collection[str] | None = None,
+    per_word: bool | None = None,
+) -> CostModel:
     """The cost model of a bench JSON, fitted on all its runs; ``held_back=False`` leaves out
-    the runs the bench held back (to predict them: :func:`validate`)."""
+    the runs the bench held back (to predict them: :func:`validate`); ``langs``: only the
+    runs of these languages; ``per_word``: per word or per sentence (default: per word where
+    every run recorded its words)."""
     points = _need(bench, "cost_points")
     methods_info: Mapping[str, Mapping[str, Any]] = points["methods"]
-    rows = _runs(points["rows"], held_back)
+    rows = _of_languages(_runs(points["rows"], held_back), langs)
     if not rows:
-        raise XlnerError("the bench JSON has no timed runs to fit")
+        which = f" of {', '.join(sorted(langs))}" if langs is not None else ""
+        raise XlnerError(f"the bench JSON has no timed runs{which} to fit")
     stage_names = [s for info in methods_info.values() for s in info["stages"]]
-    fits = _fit_stages(rows, stage_names)
+    fits = _fit_stages(rows, stage_names, _per_word(rows) if per_word is None else per_word)
     loads = bench.get("role_load_seconds", {})
     backends = bench.get("role_backends", {})
     methods: list[MethodCost] = []
@@ -369,11 +545,12 @@ def validate(bench: Mapping[str, Any]) -> dict[str, Any]:
             continue
         ns = row["sentences_per_language"]
         what = f"{len(ns)} language(s) × {_count(ns)} sentences"
+        if row.get("langs"):
+            what += f" ({', '.join(row['langs'])})"
         for name, info in points["methods"].items():
-            m = model.get(name)
             measured = sum(row["stage_seconds"].get(s, 0.0) for s in info["stages"])
-            predicted = sum(m.stages[s].total(ns) for s in info["stages"])
-            out.append(_row(what, m.label, measured, predicted))
+            predicted = _predict(model, row, info["stages"], name)
+            out.append(_row(what, model.get(name).label, measured, predicted))
     tt = bench.get("translate_train")
     if tt and not tt.get("skipped"):
         f = _train_fits(tt, held_back=False)
@@ -396,6 +573,55 @@ def validate(bench: Mapping[str, Any]) -> dict[str, Any]:
                 out.append(_row(what, TRANSLATE_TRAIN, r["seconds"], f.tag.seconds(r["sentences"])))
     errors = [abs(r["error"]) for r in out if r["error"] is not None]
     return {"rows": out, "max_abs_error": max(errors) if errors else None, "floor": FLOOR}
+
+
+def _predict(model: CostModel, row: Mapping[str, Any], stages: Iterable[str], name: str) -> float:
+    """A run's predicted seconds for a method's stages (per word where the model is)."""
+    m = model.get(name)
+    ws = qs = None
+    if model.words_per_sentence:
+        ws, qs = row.get("words_per_language"), row.get("squared_words_per_language")
+    return sum(m.stages[s].total(row["sentences_per_language"], ws, qs) for s in stages)
+
+
+def fit_languages(bench: Mapping[str, Any]) -> dict[str, CostModel]:
+    """Each language's own cost model, fitted on its own runs (benches of real languages)."""
+    return {lang: fit_bench(bench, langs={lang}) for lang in bench_languages(bench)}
+
+
+def leave_one_language_out(bench: Mapping[str, Any]) -> dict[str, Any]:
+    """Each language held back in turn: the model fitted on every other language's runs (one
+    pooled "language") predicts each of its runs, per method; per word and, for comparison,
+    per sentence."""
+    langs = bench_languages(bench)
+    if len(langs) < 2:
+        raise XlnerError("leave-one-language-out needs a bench of at least two languages")
+    points = bench["cost_points"]
+    rows: list[dict[str, Any]] = []
+    for lang in langs:
+        others = [x for x in langs if x != lang]
+        model = fit_bench(bench, langs=others)
+        by_sentence = fit_bench(bench, langs=others, per_word=False)
+        for run in _of_languages(points["rows"], {lang}):
+            what = f"{_count(run['sentences_per_language'])} sentences"
+            for name, info in points["methods"].items():
+                measured = sum(run["stage_seconds"].get(s, 0.0) for s in info["stages"])
+                got = _row(
+                    what,
+                    model.get(name).label,
+                    measured,
+                    _predict(model, run, info["stages"], name),
+                )
+                plain = _predict(by_sentence, run, info["stages"], name)
+                got |= {"language": lang, "per_sentence_error": _error(plain, measured)}
+                rows.append(got)
+    errors = [abs(r["error"]) for r in rows if r["error"] is not None]
+    return {
+        "languages": {x: [y for y in langs if y != x] for x in langs},
+        "rows": rows,
+        "max_abs_error": max(errors) if errors else None,
+        "floor": FLOOR,
+    }
 
 
 def _count(ns: Sequence[float]) -> str:

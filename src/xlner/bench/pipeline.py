@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xlner.bench.costmodel import validate
+from xlner.bench.costmodel import bench_languages, leave_one_language_out, validate
 from xlner.bench.experiments import (
     ROLES,
     best_of_rounds,
@@ -54,6 +54,15 @@ from xlner.bench.experiments import (
     timed_run,
     translation_throughput,
     uncached,
+)
+from xlner.bench.languages import (
+    Corpus,
+    check_pairs,
+    format_languages,
+    language_info,
+    load_pools,
+    plot_languages,
+    real_corpora,
 )
 from xlner.bench.report import format_markdown, write_plots
 from xlner.bench.synthetic import SYNTHETIC_LANGS, synthetic_sentences
@@ -86,6 +95,9 @@ class BenchConfig:
     translator_arch: str = "nllb-200-distilled-600M"
     dataset: str | None = "masakhaner2"
     langs: list[str] = field(default_factory=lambda: ["hau"])
+    #: (dataset, language) per language, each language's sentences from its own dataset
+    #: (--datasets); empty: --dataset for every --langs
+    datasets: list[tuple[str, str]] = field(default_factory=list)
     split: str = "test"
     data_dir: str | None = None
     sentences: int = 32
@@ -186,6 +198,20 @@ def tagging_method_info(methods: list[Method], stage_cfg: StageConfig) -> dict[s
     return info
 
 
+def copy_corpora(
+    first: list[Sentence], pool: list[str], point: tuple[int, int], seed: int
+) -> list[list[Corpus]]:
+    """One run of ``L`` languages of ``n`` sentences, all from the first language's sentences
+    (distinct per language; topped up with synthetic ones), named after ``pool``."""
+    n_langs, n = point
+    return [
+        [
+            (pool[i % len(pool)], distinct_sentences(first, i * n, n, seed + 200 + i, pool[0]))
+            for i in range(n_langs)
+        ]
+    ]
+
+
 def cost_point_runs(
     stages: Any,
     inputs: dict[str, list[Sentence]],
@@ -194,30 +220,40 @@ def cost_point_runs(
     held_back: list[tuple[int, int]],
     seed: int,
     rounds: int = 1,
+    pools: dict[str, list[Sentence]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every method on ``L`` languages of ``n`` sentences for each point, uncached, on the
-    first language's sentences (distinct per language; topped up with synthetic ones); the
-    fastest of ``rounds`` round-robin repeats."""
+    """Every method on ``L`` languages of ``n`` sentences for each point, uncached; the fastest
+    of ``rounds`` round-robin repeats. With ``pools`` (real languages, ``--datasets``) each
+    language's own sentences (:func:`real_corpora`), else copies of the first language's."""
     first = next(iter(inputs.values()))
     pool = language_pool(getattr(stages.translator, "inner", stages.translator), inputs)
 
-    def run(point: tuple[tuple[int, int], bool]) -> dict[str, Any]:
-        (n_langs, n), held = point
-        corpora = [
-            (pool[i % len(pool)], distinct_sentences(first, i * n, n, seed + 200 + i, pool[0]))
-            for i in range(n_langs)
-        ]
-        sink = timed_run(uncached(stages), corpora, methods)
-        return {
-            "languages": n_langs,
-            "sentences_per_language": [len(c) for _, c in corpora],
+    def corpora(point: tuple[int, int]) -> list[list[Corpus]]:
+        if pools:
+            return real_corpora(pools, point)
+        return copy_corpora(first, pool, point, seed)
+
+    def run(item: tuple[list[Corpus], bool]) -> dict[str, Any]:
+        runs, held = item
+        sink = timed_run(uncached(stages), runs, methods)
+        row = {
+            "languages": len(runs),
+            "sentences_per_language": [len(c) for _, c in runs],
+            "words_per_language": [sum(len(s.tokens) for s in c) for _, c in runs],
+            # Σ words² per language: eflomal samples each word's link over the whole other
+            # sentence, so its work per sentence grows with the square of its length
+            "squared_words_per_language": [sum(len(s.tokens) ** 2 for s in c) for _, c in runs],
             "words": sink.words,
-            "synthetic_sentences": max(0, n_langs * n - len(first)),
+            "synthetic_sentences": sum((s.id or "").startswith("syn-") for _, c in runs for s in c),
             "stage_seconds": sink.seconds,
             "holdout": held,
         }
+        if pools:
+            row["langs"] = [lang for lang, _ in runs]
+        return row
 
-    todo = [(p, False) for p in points] + [(p, True) for p in held_back]
+    todo = [(c, False) for p in points for c in corpora(p)]
+    todo += [(c, True) for p in held_back for c in corpora(p)]
     return best_of_rounds(rounds, todo, run)
 
 
@@ -284,7 +320,8 @@ def method_table(
 
 
 def run_pipeline_bench(cfg: BenchConfig) -> dict[str, Any]:
-    inputs = load_inputs(cfg)
+    pools = load_pools(cfg.datasets, cfg.split, cfg.data_dir) if cfg.datasets else {}
+    inputs = {k: v[: cfg.sentences] for k, v in pools.items()} or load_inputs(cfg)
     if not inputs:
         raise XlnerError("no languages to benchmark")
     stage_cfg = cfg.stages
@@ -315,8 +352,12 @@ def run_pipeline_bench(cfg: BenchConfig) -> dict[str, Any]:
         },
         "stages": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(stage_cfg).items()},
     }
+    if pools:
+        result["languages"] = language_info(cfg.datasets, cfg.split, pools)
     tmp = Path(tempfile.mkdtemp(prefix="xlner-bench-"))
     stages = fresh_stages(stage_cfg, tmp, ratio)
+    if pools:
+        check_pairs(stages.translator, list(pools), cfg.with_backtranslation)
     roles = role_load_seconds(stages, ROLES)
     result["role_load_seconds"] = roles
     result["role_backends"] = {r: stage_cfg.spec(r) for r in ROLES}
@@ -356,7 +397,7 @@ def run_pipeline_bench(cfg: BenchConfig) -> dict[str, Any]:
     # 1b. the cost model's runs: every method at several languages x sentences, uncached,
     # round-robin repeats; without any, the main run above is the model's only run
     points, held_back = cfg.resolved_cost_points()
-    rows = cost_point_runs(stages, inputs, methods, points, held_back, cfg.seed, cfg.repeats)
+    rows = cost_point_runs(stages, inputs, methods, points, held_back, cfg.seed, cfg.repeats, pools)
     if not points:
         rows.append(
             {
@@ -442,12 +483,18 @@ def run_pipeline_bench(cfg: BenchConfig) -> dict[str, Any]:
         result["translate_train"] = tt
         result["peak_rss_mb"] = peak_rss_mb()
 
-    result["validation"] = validate(result)
     cfg.out.mkdir(parents=True, exist_ok=True)
+    # the measurements first: a failing check below loses none of them
     atomic_write_text(cfg.out / "bench.json", json.dumps(result, indent=1, default=float))
-    atomic_write_text(cfg.out / "bench.md", format_markdown(result))
+    result["validation"] = validate(result)
+    if len(bench_languages(result)) >= 2:
+        result["validation_languages"] = leave_one_language_out(result)
+    atomic_write_text(cfg.out / "bench.json", json.dumps(result, indent=1, default=float))
+    markdown = "\n".join([format_markdown(result), *format_languages(result)])
+    atomic_write_text(cfg.out / "bench.md", markdown)
     if cfg.plots:
         write_plots(result, cfg.out)
+        plot_languages(result, cfg.out)
     return result
 
 

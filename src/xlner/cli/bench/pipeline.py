@@ -51,6 +51,14 @@ def register(bsub: Any) -> None:
         help="synthetic sentences of MasakhaNER-like length instead of a dataset",
     )
     sp.add_argument("--langs", default="hau")
+    sp.add_argument(
+        "--datasets",
+        default="",
+        help="real languages, each from its own dataset: DATASET:LANG items such as "
+        "conll02-es,panx:eu,sli-nerc:gl,uner:hr (replaces --dataset/--langs; each needs a "
+        "translator pair into English; with --split auto PAN-X uses dev). Cost points 1xN then "
+        "run every language alone, LxN the first L languages together",
+    )
     sp.add_argument("--split", default="test")
     data_dir_option(sp)
     sp.add_argument("--methods", default="model-transfer,heuristic,ngram,ner", help="methods timed")
@@ -146,6 +154,7 @@ def points(text: str) -> list[tuple[int, int]]:
 
 
 def pipeline(args: argparse.Namespace) -> int:
+    from xlner.bench.languages import format_languages, parse_datasets
     from xlner.bench.pipeline import BenchConfig, run_pipeline_bench
     from xlner.bench.report import format_markdown
     from xlner.bench.translate_train import TrainBenchConfig
@@ -181,6 +190,7 @@ def pipeline(args: argparse.Namespace) -> int:
         translator_arch=args.translator_arch,
         dataset=None if args.synthetic else args.dataset,
         langs=names(args.langs),
+        datasets=parse_datasets(args.datasets) if args.datasets.strip() else [],
         split=args.split,
         data_dir=args.data_dir,
         sentences=args.sentences,
@@ -200,9 +210,8 @@ def pipeline(args: argparse.Namespace) -> int:
         command=getattr(args, "command_line", ""),
     )
     result = run_pipeline_bench(cfg)
-    print(
-        json.dumps(result, indent=1, default=float)
-        if args.format == "json"
-        else format_markdown(result)
-    )
+    if args.format == "json":
+        print(json.dumps(result, indent=1, default=float))
+    else:
+        print("\n".join([format_markdown(result), *format_languages(result)]))
     return 0
