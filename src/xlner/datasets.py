@@ -197,6 +197,33 @@ def resolve_languages(
     return items
 
 
+def parse_dataset_languages(
+    text: str, langs: str | list[str] | None = "all", data_dir: str | Path | None = None
+) -> list[tuple[str, str]]:
+    """``conll02-es,panx:eu+de,uner:hr`` -> ``[(dataset, lang), ...]``: each dataset with its
+    languages (``LANG+LANG``), or with ``langs`` when it names none; each language once (its
+    outputs are kept per language)."""
+    pairs: list[tuple[str, str]] = []
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        name, _, chosen = entry.partition(":")
+        spec = get_dataset(name.strip())
+        wanted = chosen.replace("+", ",") if chosen.strip() else langs
+        pairs += [(spec.name, lang) for lang in resolve_languages(spec, wanted, data_dir)]
+    if not pairs:
+        raise XlnerError("no dataset given; e.g. conll02-es,panx:eu,sli-nerc:gl,uner:hr")
+    seen: dict[str, str] = {}
+    for name, lang in pairs:
+        if lang in seen:
+            raise XlnerError(
+                f"language {lang!r} comes from both {seen[lang]} and {name}; each language "
+                "can come from one dataset at a time: run the others separately"
+            )
+        seen[lang] = name
+    return pairs
+
+
 def available_languages(name: str, data_dir: str | Path | None = None) -> list[str]:
     """Languages of ``name`` with a local copy of at least one split."""
     return get_dataset(name).present_languages(resolve_data_dir(data_dir))

@@ -37,8 +37,8 @@ from xlner.datasets import (
     dataset_reader,
     get_dataset,
     parallel_reader,
+    parse_dataset_languages,
     resolve_data_dir,
-    resolve_languages,
     resolve_split,
 )
 from xlner.errors import DatasetNotFoundError, UnsupportedLanguageError, XlnerError
@@ -285,25 +285,7 @@ def _done_unit(path: Path, signature: Signature) -> UnitResult:
 
 def parse_targets(cfg: RunConfig) -> list[tuple[str, str]]:
     """``(dataset, lang)`` of every language of the run, checked; each language once."""
-    pairs: list[tuple[str, str]] = []
-    for entry in (e.strip() for e in cfg.dataset.split(",")):
-        if not entry:
-            continue
-        name, _, langs = entry.partition(":")
-        spec = get_dataset(name)
-        chosen = langs.replace("+", ",") if langs else cfg.langs
-        pairs += [(name, lang) for lang in resolve_languages(spec, chosen, cfg.data_dir)]
-    if not pairs:
-        raise XlnerError("--dataset names no dataset")
-    seen: dict[str, str] = {}
-    for name, lang in pairs:
-        if lang in seen:
-            raise XlnerError(
-                f"language {lang!r} comes from both {seen[lang]} and {name}; a run holds each "
-                "language once: run them into separate --out folders"
-            )
-        seen[lang] = name
-    return pairs
+    return parse_dataset_languages(cfg.dataset, cfg.langs, cfg.data_dir)
 
 
 def _target(cfg: RunConfig, name: str, lang: str) -> Target:

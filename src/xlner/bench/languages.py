@@ -19,28 +19,13 @@ from xlner.errors import XlnerError
 Corpus = tuple[str, list[Sentence]]
 
 
-def parse_datasets(text: str) -> list[tuple[str, str]]:
+def parse_datasets(text: str, data_dir: str | None = None) -> list[tuple[str, str]]:
     """``conll02-es,panx:eu`` -> ``[("conll02-es", "es"), ("panx", "eu")]``: ``DATASET:LANG``
-    per language, or ``DATASET`` alone for a dataset of one language."""
-    from xlner.datasets import get_dataset
+    per language (``DATASET`` alone: every language of it present); the one parser of
+    ``xlner run --dataset``."""
+    from xlner.datasets import parse_dataset_languages
 
-    out: list[tuple[str, str]] = []
-    for item in (x.strip() for x in text.split(",")):
-        if not item:
-            continue
-        name, _, lang = item.partition(":")
-        spec = get_dataset(name.strip())
-        lang = lang.strip()
-        if not lang:
-            if len(spec.languages) != 1:
-                raise XlnerError(f"--datasets: {name} has several languages; write {name}:LANG")
-            lang = spec.languages[0]
-        if any(lang == seen for _, seen in out):
-            raise XlnerError(f"--datasets lists language {lang!r} twice")
-        out.append((spec.name, lang))
-    if not out:
-        raise XlnerError("--datasets: give DATASET:LANG items, e.g. conll02-es,panx:eu")
-    return out
+    return parse_dataset_languages(text, "all", data_dir)
 
 
 def load_pools(

@@ -190,7 +190,7 @@ def pipeline(args: argparse.Namespace) -> int:
         translator_arch=args.translator_arch,
         dataset=None if args.synthetic else args.dataset,
         langs=names(args.langs),
-        datasets=parse_datasets(args.datasets) if args.datasets.strip() else [],
+        datasets=parse_datasets(args.datasets, args.data_dir) if args.datasets.strip() else [],
         split=args.split,
         data_dir=args.data_dir,
         sentences=args.sentences,
