@@ -170,7 +170,7 @@ def results_markdown(
                 )
             }
         )
-        lines.append(avg_row(f"avg, {n} languages the paper reports", shared))
+        lines.append(avg_row(f"avg, {n} language{'s' * (n != 1)} the paper reports", shared))
     scored = ", ".join(cfg.labels) if cfg.labels else "all labels"
     data = "" if mixed else f", {targets[0].data}" if targets else ""
     notes = [
