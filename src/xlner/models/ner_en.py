@@ -70,7 +70,7 @@ def ensure_ner_en(
     if not quiet:
         print(
             f"[xlner] building {NAME}: fine-tuning e5-small on {train} "
-            f"({RECIPE['epochs']:g} epoch; minutes on a CPU, once; cached in {out})",
+            f"({RECIPE['epochs']:g} epoch; about 10 min on 2 CPU cores, once; cached in {out})",
             file=sys.stderr,
             flush=True,
         )
