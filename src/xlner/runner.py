@@ -63,7 +63,7 @@ from xlner.signature import (
 )
 from xlner.stages import StageConfig, Stages
 from xlner.steps import SOURCE_SIDES, Context, Plan, SourceSide
-from xlner.translate.base import pair_signature
+from xlner.translate.base import check_directions, pair_signature
 
 Status = Literal["done", "unsupported", "missing"]
 
@@ -308,9 +308,7 @@ def _unit_stage_signatures(
 def _check_supported(stages: Stages, lang: str, method: Method) -> None:
     """Raise UnsupportedLanguageError when the translator lacks a direction ``method`` needs."""
     if method.is_projection:
-        stages.translator.check_languages(lang, PIVOT)
-    if method.backtranslate:
-        stages.translator.check_languages(PIVOT, lang)
+        check_directions(stages.translator, lang, method.backtranslate)
 
 
 @dataclass

@@ -40,12 +40,10 @@ def load_pools(
 def check_pairs(translator: Any, langs: Sequence[str], back: bool) -> None:
     """Fail before any timing when the translator lacks a language's pair (and, with
     back-translation, the pair back)."""
-    from xlner.languages import PIVOT
+    from xlner.translate.base import check_directions
 
     for lang in langs:
-        translator.check_languages(lang, PIVOT)
-        if back:
-            translator.check_languages(PIVOT, lang)
+        check_directions(translator, lang, back)
 
 
 def real_corpora(pools: Mapping[str, list[Sentence]], point: tuple[int, int]) -> list[list[Corpus]]:

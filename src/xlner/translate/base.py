@@ -33,6 +33,16 @@ def pair_signature(translator: Translator, src_lang: str, tgt_lang: str) -> str:
     return str(own(src_lang, tgt_lang)) if own is not None else translator.signature
 
 
+def check_directions(translator: Translator, lang: str, back: bool) -> None:
+    """Raise UnsupportedLanguageError unless ``translator`` translates ``lang`` into English
+    and, with ``back`` (back-translation), English into ``lang``."""
+    from xlner.languages import PIVOT
+
+    translator.check_languages(lang, PIVOT)
+    if back:
+        translator.check_languages(PIVOT, lang)
+
+
 TRANSLATORS: Registry[Translator] = Registry("translator", "xlner.translators")
 TRANSLATORS.register(
     "hf",
