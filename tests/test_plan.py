@@ -205,21 +205,20 @@ def test_plan_cli_per_language_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert [x["words_per_sentence"] for x in r["per_language"]] == [pytest.approx(9), 30]
 
 
-def test_plan_cli_is_fast_and_loads_no_model(tmp_path: Path) -> None:
-    """The shipped example, in a fresh interpreter: output, PNG, no torch/transformers
-    imported, and under a second of CPU time (imports, fit, table and PNG included)."""
+def test_plan_cli_loads_no_model(tmp_path: Path) -> None:
+    """The shipped example, in a fresh interpreter: output, PNG, and no torch/transformers/spaCy
+    imported (what keeps `xlner plan` instant; its time is not asserted here, since CPU time on a
+    shared CI machine is not a property of the code)."""
     png = tmp_path / "plan.png"
     code = (
-        "import sys, time\n"
+        "import sys\n"
         "from xlner.cli import main\n"
         f"rc = main(['plan', '--bench', 'cpu-2core-offline', '--langs', '40', "
         f"'--sentences', '50000', '--png', {str(png)!r}])\n"
         "heavy = sorted(m for m in ('torch', 'transformers', 'spacy') if m in sys.modules)\n"
-        "print('RESULT', rc, heavy, time.process_time())\n"
+        "print('RESULT', rc, heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    result = out.stdout.strip().splitlines()[-1].split(" ", 3)
-    assert result[:3] == ["RESULT", "0", "[]"]
-    assert float(result[3]) < 1.0, f"xlner plan used {result[3]} s of CPU"
+    assert out.stdout.strip().splitlines()[-1] == "RESULT 0 []"
     assert "Break-even" in out.stdout and "translate-train" in out.stdout
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
