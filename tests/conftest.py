@@ -24,15 +24,20 @@ DATA_DIR = _data_dir()
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test writes to a temporary XLNER_CACHE, never to the user's ~/.cache/xlner."""
+    """Every test writes to a temporary XLNER_CACHE, never to the user's ~/.cache/xlner; and
+    `--runtime auto` follows the fixed rule (XLNER_RUNTIME_AUTO=rule), since a choice made by
+    timing could differ between two runs that a test compares. tests/test_autoruntime.py
+    measures (it sets the variable back)."""
     path = tmp_path_factory.mktemp("xlner-cache")
-    old = os.environ.get("XLNER_CACHE")
+    saved = {k: os.environ.get(k) for k in ("XLNER_CACHE", "XLNER_RUNTIME_AUTO")}
     os.environ["XLNER_CACHE"] = str(path)
+    os.environ["XLNER_RUNTIME_AUTO"] = "rule"
     yield path
-    if old is None:
-        os.environ.pop("XLNER_CACHE", None)
-    else:
-        os.environ["XLNER_CACHE"] = old
+    for key, old in saved.items():
+        if old is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = old
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,9 @@ class SubwordEncoder:
     def runtime(self) -> Runtime:
         """The runtime this backend runs (the device's default for its model's family, unless
         one was chosen)."""
-        return runtime_for(*self._runtime_option, self.device, "hidden", self.model_name)
+        return runtime_for(
+            *self._runtime_option, self.device, "hidden", self.model_name, self.layer
+        )
 
     @property
     def signature(self) -> str:

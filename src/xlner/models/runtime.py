@@ -24,9 +24,10 @@ CamemBERT and ELECTRA; other families run the full model with ``output_hidden_st
 
 ONNX and CTranslate2 exports are built once and cached: :mod:`xlner.models.exports`.
 
-:func:`default_runtime` is the fastest runtime meeting xlner's quality floors on the device,
-chosen by measurement (``docs/benchmarks.md``); each backend records the runtime it runs in its
-``signature``, so caches never mix runtimes.
+``auto`` is the fastest runtime that passes xlner's quality checks on *this* machine, measured
+once per model, task and device and cached (:mod:`xlner.models.autoruntime`);
+:func:`default_runtime` is the fixed rule used without measurement (``XLNER_RUNTIME_AUTO=rule``).
+Each backend records the runtime it runs in its ``signature``, so caches never mix runtimes.
 """
 
 from __future__ import annotations
@@ -161,18 +162,26 @@ def runtime_for(
     device: str,
     task: Task = "hidden",
     model: str | None = None,
+    layer: int | None = None,
 ) -> Runtime:
     """The runtime a backend runs: ``runtime`` when given; else PyTorch in ``dtype`` when one is
-    given (the older ``dtype=`` option); else the device's default for ``task`` and the family
-    of ``model`` (read from its config when it can be)."""
+    given (the older ``dtype=`` option); else (``auto``) the fastest runtime that passes the
+    quality checks on this machine, measured once and cached
+    (:func:`xlner.models.autoruntime.chosen_runtime`), or with ``XLNER_RUNTIME_AUTO=rule`` the
+    fixed rule of :func:`default_runtime` for ``task`` and the family of ``model``."""
     if runtime in (None, "", "auto") and dtype not in (None, "", "auto"):
         return parse_runtime(f"torch-{dtype}", device)
-    family = None
-    if runtime in (None, "", "auto") and model is not None:
-        try:
-            family = load_config(model).model_type
-        except XlnerError:  # not reachable now: the family-agnostic default
-            family = None
+    if runtime not in (None, "", "auto") or model is None:
+        return parse_runtime(runtime, device, task)
+    from xlner.models.autoruntime import auto_mode, chosen_runtime
+
+    try:
+        family = load_config(model).model_type
+    except XlnerError:  # not reachable now: the family-agnostic default
+        family = None
+    if auto_mode() == "measure" and family is not None:  # a model that loads: measure
+        choice = chosen_runtime(task, model, device, layer, family)
+        return parse_runtime(choice.runtime, device, task)
     return parse_runtime(runtime, device, task, family)
 
 
