@@ -22,7 +22,8 @@ from tests.test_costmodel_languages import expected_tt as expected_tt_words
 from xlner.bench.costmodel import bench_languages
 from xlner.cli import main
 from xlner.errors import XlnerError
-from xlner.plan import EXAMPLES, format_plan, load_bench, make_plan, parse_languages
+from xlner.plan import EXAMPLES, load_bench, make_plan, parse_languages
+from xlner.plan_output import format_plan
 from xlner.reference import reference_table
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlner.errors import MissingDependencyError
 from xlner.io.atomic import atomic_open
+
+if TYPE_CHECKING:
+    from xlner.plan import CostPlan
 
 
 def pyplot() -> Any:
@@ -57,3 +61,57 @@ def confidence_plot(result: dict[str, Any], path: Path) -> Path:
         ax.legend(fontsize=8)
     fig.tight_layout()
     return save(fig, path)
+
+
+def _short(v: float) -> str:
+    """1000 -> 1k, 1e6 -> 1M, 0.01 -> 0.01 (tick labels)."""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= div:
+            return f"{v / div:g}{suffix}"
+    return f"{v:g}"
+
+
+def plot_plan(p: CostPlan, path: Path, points: int = 121) -> Path:
+    """Total cost (or time, without a price) against sentences per language, one line per
+    method, the requested volume and the break-even points marked."""
+    import numpy as np
+
+    from xlner.bench.costmodel import MODEL_TRANSFER, TRANSLATE_TEST, TRANSLATE_TRAIN
+
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    except ImportError:
+        raise MissingDependencyError("matplotlib", "plot", "the plan's PNG") from None
+    lo = max(1.0, p.sentences / 1e3)
+    xs = np.logspace(math.log10(lo), math.log10(p.sentences * 1e3), points)
+    scale = p.usd_per_hour / 3600 if p.usd_per_hour else 1 / 3600
+    fig = Figure(figsize=(8, 5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    styles = {MODEL_TRANSFER: "-", TRANSLATE_TEST: "--", TRANSLATE_TRAIN: "-."}
+    for r in p.rows:
+        m = r.method
+        ys = [m.seconds(p.languages, float(x)) * scale for x in xs]
+        ax.plot(xs, ys, styles.get(m.family, "-"), lw=1.6, label=m.label)
+    for _, trt, n in p.break_even:
+        if n is not None and lo <= n <= xs[-1]:
+            ax.plot([n], [trt.seconds(p.languages, n) * scale], "ko", ms=4)
+    ax.axvline(p.sentences, color="grey", lw=1, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):  # plain labels: no mathtext (slow to start)
+        axis.set_major_locator(LogLocator(base=10))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: _short(v)))
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("sentences per language")
+    unit = "US$" if p.usd_per_hour else "hours"
+    ax.set_ylabel(f"total cost ({unit}), {p.languages} language(s)")
+    ax.set_title(f"Cost per method ({p.bench_name}); dots: break-even; dotted: your volume")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.92, bottom=0.11)
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, dpi=100, format="png")
+    return path

@@ -57,7 +57,9 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from xlner.plan import format_plan, load_bench, make_plan, plot_plan, to_json
+    from xlner.plan import load_bench, make_plan
+    from xlner.plan_output import format_plan, to_json
+    from xlner.plots import plot_plan
 
     bench, name = load_bench(args.bench)
     plan = make_plan(
