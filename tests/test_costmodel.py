@@ -9,17 +9,10 @@ from typing import Any
 
 import pytest
 
-from xlner.bench.costmodel import (
-    FLOOR,
-    MethodCost,
-    StageFit,
-    break_even,
-    finetune_steps,
-    fit_bench,
-    fit_stage,
-    fit_steps,
-    validate,
-)
+from xlner.bench.breakeven import break_even
+from xlner.bench.costcheck import FLOOR, validate
+from xlner.bench.costmodel import MethodCost, finetune_steps, fit_bench
+from xlner.bench.stagefit import StageFit, fit_stage, fit_steps
 from xlner.errors import XlnerError
 
 # per language: (fixed s, s per sentence, s per sqrt(sentence))
@@ -245,7 +238,7 @@ def test_cost_model_imports_no_torch() -> None:
     import subprocess
 
     code = (
-        "import sys, xlner.bench.costmodel; "
+        "import sys, xlner.bench.costmodel, xlner.bench.costcheck, xlner.bench.breakeven; "
         "print(sorted(m for m in ('torch', 'transformers', 'scipy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

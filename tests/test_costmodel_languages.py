@@ -9,13 +9,8 @@ from typing import Any
 
 import pytest
 
-from xlner.bench.costmodel import (
-    bench_languages,
-    fit_bench,
-    fit_languages,
-    leave_one_language_out,
-    validate,
-)
+from xlner.bench.costcheck import leave_one_language_out, validate
+from xlner.bench.costmodel import bench_languages, fit_bench, fit_languages
 from xlner.errors import XlnerError
 
 #: words per sentence of each language (exact, so w = length × n)

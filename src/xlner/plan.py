@@ -19,18 +19,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from xlner.bench.breakeven import break_even, counterpart
+from xlner.bench.costcheck import validate
 from xlner.bench.costmodel import (
     TRANSLATE_TEST,
     TRANSLATE_TRAIN,
     CostModel,
     MethodCost,
     bench_languages,
-    break_even,
-    counterpart,
     fit_bench,
     fit_languages,
     mix,
-    validate,
 )
 from xlner.errors import XlnerError
 from xlner.quality import SETUPS, Quality, iso3, our_quality, paper_quality

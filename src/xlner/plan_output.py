@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xlner.bench.costmodel import (
-    MODEL_TRANSFER,
-    TRANSLATE_TRAIN,
-    CostModel,
-    break_even,
-    duration,
-)
+from xlner.bench.breakeven import break_even
+from xlner.bench.costmodel import MODEL_TRANSFER, TRANSLATE_TRAIN, CostModel, duration
 from xlner.plan import CostPlan
 from xlner.quality import Quality
 

@@ -103,7 +103,8 @@ def per_language_costs(r: Mapping[str, Any]) -> dict[str, dict[str, float]]:
 def format_languages(r: Mapping[str, Any]) -> list[str]:
     """Markdown: per language each stage's and method's fitted cost, per 1,000 sentences and
     per 1,000 words (at 1,000 sentences), then the leave-one-language-out check."""
-    from xlner.bench.costmodel import fit_languages, leave_one_language_out
+    from xlner.bench.costcheck import leave_one_language_out
+    from xlner.bench.costmodel import fit_languages
 
     models = fit_languages(r)
     if len(models) < 2:

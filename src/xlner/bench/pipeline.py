@@ -38,7 +38,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xlner.bench.costmodel import bench_languages, leave_one_language_out, validate
+from xlner.bench.costcheck import leave_one_language_out, validate
+from xlner.bench.costmodel import bench_languages
 from xlner.bench.experiments import (
     ROLES,
     best_of_rounds,

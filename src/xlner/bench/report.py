@@ -83,14 +83,8 @@ def format_markdown(r: dict[str, Any]) -> str:
 def format_cost_model(r: dict[str, Any]) -> list[str]:
     """The fitted cost of every method, translate-train's one-time part, the check on the
     held-back runs and the break-even points (one language)."""
-    from xlner.bench.costmodel import (
-        TRANSLATE_TEST,
-        TRANSLATE_TRAIN,
-        break_even,
-        counterpart,
-        duration,
-        fit_bench,
-    )
+    from xlner.bench.breakeven import break_even, counterpart
+    from xlner.bench.costmodel import TRANSLATE_TEST, TRANSLATE_TRAIN, duration, fit_bench
 
     model = fit_bench(r)
     lines = [
