@@ -108,8 +108,9 @@ def test_signature_records_gold_and_no_translator() -> None:
 
 def test_paper_column_beside_ours_only_for_the_gold_source(tmp_path: Path) -> None:
     from xlner.report import results_markdown
-    from xlner.runner import RunConfig, Target, UnitResult
+    from xlner.runner import RunConfig
     from xlner.stages import StageConfig
+    from xlner.units import Target, UnitResult
 
     methods = parse_methods("model-transfer,heuristic,ngram")
     f1 = {"overall": {"f1": 0.95}}

@@ -358,17 +358,18 @@ def test_the_lost_file_holds_each_sentence_once() -> None:
 
 
 def test_a_run_that_finished_no_unit_takes_a_new_configuration(tmp_path: Path) -> None:
-    from xlner.runner import RunConfig, _check_run
+    from xlner.runner import RunConfig
+    from xlner.units import check_run
 
     cfg = RunConfig("conll02-es", "es", ["heuristic"], tmp_path)
-    _check_run(cfg, {"mt_tagger": "spacy:nope"})  # then the run failed at start
-    _check_run(cfg, {"mt_tagger": "spacy:es"})  # the corrected command
+    check_run(cfg, {"mt_tagger": "spacy:nope"})  # then the run failed at start
+    check_run(cfg, {"mt_tagger": "spacy:es"})  # the corrected command
     doc = json.loads((tmp_path / "run.json").read_text())
     assert doc["signature"] == {"mt_tagger": "spacy:es"}
     (tmp_path / "scores" / "es").mkdir(parents=True)
     (tmp_path / "scores" / "es" / "heuristic.json").write_text("{}")
     with pytest.raises(XlnerError, match="another configuration"):
-        _check_run(cfg, {"mt_tagger": "spacy:other"})
+        check_run(cfg, {"mt_tagger": "spacy:other"})
 
 
 def test_an_unwritable_cache_is_one_line_and_exit_2(

@@ -12,9 +12,10 @@ import pytest
 from xlner.cli import main
 from xlner.errors import XlnerError
 from xlner.methods import Method, parse_methods
-from xlner.runner import RunConfig, Target, UnitResult, parse_targets
+from xlner.runner import RunConfig, parse_targets
 from xlner.signature import roles_of
 from xlner.steps import Plan
+from xlner.units import Target, UnitResult
 
 
 def test_targets_from_several_datasets(data_dir: Path, tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from xlner.project.base import LOST_REASONS
 from xlner.reference import CITATION, paper_source, reference_table
 
 if TYPE_CHECKING:
-    from xlner.runner import RunConfig, Target, UnitResult
+    from xlner.runner import RunConfig
+    from xlner.units import Target, UnitResult
 
 
 def _fmt(x: float | None) -> str:
