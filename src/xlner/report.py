@@ -103,107 +103,133 @@ def results_markdown(
 ) -> str:
     """F1 x 100 per language and method, the paper's figure beside ours where it exists, the
     seconds per 1,000 sentences, lost entities, and an answer written from these numbers."""
-    refs = {t.dataset: reference_table(t.dataset) for t in targets}
-    by = {(r.lang, r.method): r for r in results}
-    aligner = cfg.stages.aligner or ""
-    cols: list[tuple[str, Method, str | None]] = []
-    for m in methods:
-        cols.append((m.label, m, None))
-        col = m.paper_column(aligner)
-        if col and any(refs[t.dataset] for t in targets if _comparable(cfg, m, t)):
-            cols.append((f"paper {col}", m, col))
-    mixed = len({t.data for t in targets}) > 1
-    header = ["lang", *(["data"] if mixed else []), *[c[0] for c in cols]]
-    lines = [
-        f"Signature: `{signature}`",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * (2 if mixed else 1) + "---:|" * len(cols),
-    ]
-    sums: dict[str, list[float]] = {c[0]: [] for c in cols}
-    # the same average over only the languages the paper reports (a like-for-like comparison)
-    paper_langs = {t.lang for t in targets if refs[t.dataset].get(t.lang)}
-    shared: dict[str, list[float]] = {c[0]: [] for c in cols}
-    for t in targets:
-        cells = [t.lang, *([t.data] if mixed else [])]
-        for title, m, col in cols:
-            r = by.get((t.lang, m.name))
+    table = _F1Table(cfg, targets, methods, results)
+    return "\n".join([f"Signature: `{signature}`", "", *table.lines(), *table.notes()]) + "\n"
+
+
+#: A column of results.md: its title, the method, and the paper's column (None: ours).
+_Column = tuple[str, Method, str | None]
+
+
+class _F1Table:
+    """results.md's table: a row per language, a column per method and per paper figure,
+    the averages (over every language, and over those the paper reports), and its notes."""
+
+    def __init__(
+        self,
+        cfg: RunConfig,
+        targets: Sequence[Target],
+        methods: Sequence[Method],
+        results: Sequence[UnitResult],
+    ) -> None:
+        self.cfg, self.targets, self.methods, self.results = cfg, targets, methods, results
+        self.refs = {t.dataset: reference_table(t.dataset) for t in targets}
+        self.by = {(r.lang, r.method): r for r in results}
+        aligner = cfg.stages.aligner or ""
+        self.cols: list[_Column] = []
+        for m in methods:
+            self.cols.append((m.label, m, None))
+            col = m.paper_column(aligner)
+            if col and any(self.refs[t.dataset] for t in targets if _comparable(cfg, m, t)):
+                self.cols.append((f"paper {col}", m, col))
+        self.mixed = len({t.data for t in targets}) > 1
+        # the average over only the languages the paper reports (a like-for-like comparison)
+        self.paper_langs = {t.lang for t in targets if self.refs[t.dataset].get(t.lang)}
+        self.sums: dict[str, list[float]] = {c[0]: [] for c in self.cols}
+        self.shared: dict[str, list[float]] = {c[0]: [] for c in self.cols}
+
+    @property
+    def with_paper(self) -> bool:
+        return any(c[2] for c in self.cols) and bool(self.paper_langs)
+
+    def lines(self) -> list[str]:
+        header = ["lang", *(["data"] if self.mixed else []), *[c[0] for c in self.cols]]
+        lines = [
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * (2 if self.mixed else 1) + "---:|" * len(self.cols),
+        ]
+        lines += [self._row(t) for t in self.targets]
+        lines.append(self._avg_row("avg", self.sums))
+        if self.with_paper:
+            n = len(
+                {
+                    lang
+                    for lang in self.paper_langs
+                    if any(
+                        (r := self.by.get((lang, m.name))) is not None and r.f1 is not None
+                        for m in self.methods
+                    )
+                }
+            )
+            label = f"avg, {n} language{'s' * (n != 1)} the paper reports"
+            lines.append(self._avg_row(label, self.shared))
+        return lines
+
+    def _row(self, t: Target) -> str:
+        """A language's row; its figures added to the averages."""
+        cells = [t.lang, *([t.data] if self.mixed else [])]
+        for title, m, col in self.cols:
+            r = self.by.get((t.lang, m.name))
             done = r is not None and r.f1 is not None
             if col is not None:
-                ref = refs[t.dataset] if _comparable(cfg, m, t) else {}
+                ref = self.refs[t.dataset] if _comparable(self.cfg, m, t) else {}
                 cell, val = _paper_cell(ref, t, col)
                 if val is not None and done:
-                    sums[title].append(val)
-                    shared[title].append(val)
+                    self.sums[title].append(val)
+                    self.shared[title].append(val)
                 cells.append(cell)
                 continue
             if r is None:
                 cells.append("")
             elif r.f1 is not None:
-                sums[title].append(r.f1)
-                if t.lang in paper_langs:
-                    shared[title].append(r.f1)
+                self.sums[title].append(r.f1)
+                if t.lang in self.paper_langs:
+                    self.shared[title].append(r.f1)
                 cells.append(_fmt(r.f1))
             else:
                 cells.append(r.status)
-        lines.append("| " + " | ".join(cells) + " |")
+        return "| " + " | ".join(cells) + " |"
 
-    pad = [""] if mixed else []
+    def _avg_row(self, label: str, table: dict[str, list[float]]) -> str:
+        pad = [""] if self.mixed else []
+        vals = (table[c[0]] for c in self.cols)
+        cells = [f"**{label}**", *pad] + [f"**{_fmt(sum(v) / len(v))}**" if v else "" for v in vals]
+        return "| " + " | ".join(cells) + " |"
 
-    def avg_row(label: str, table: dict[str, list[float]]) -> str:
-        vals = (table[c[0]] for c in cols)
-        return (
-            "| "
-            + " | ".join(
-                [f"**{label}**", *pad] + [f"**{_fmt(sum(v) / len(v))}**" if v else "" for v in vals]
-            )
-            + " |"
-        )
-
-    lines.append(avg_row("avg", sums))
-    if any(c[2] for c in cols) and paper_langs:
-        n = len(
-            {
-                lang
-                for lang in paper_langs
-                if any(
-                    (r := by.get((lang, m.name))) is not None and r.f1 is not None for m in methods
-                )
-            }
-        )
-        lines.append(avg_row(f"avg, {n} language{'s' * (n != 1)} the paper reports", shared))
-    scored = ", ".join(cfg.labels) if cfg.labels else "all labels"
-    data = "" if mixed else f", {targets[0].data}" if targets else ""
-    notes = [
-        "",
-        f"Entity-level F1 × 100 (seqeval, {scored}){data}"
-        + (f", first {cfg.limit} sentences per language" if cfg.limit else "")
-        + (f", entities scoring below {cfg.min_score:g} dropped" if cfg.min_score else "")
-        + ".",
-        _stages_line(cfg, methods),
-    ]
-    if any(c[2] for c in cols) and paper_langs:
-        notes.append(
-            f"'paper' columns: {CITATION} (released per-language results, on the test split; "
-            "averages over the languages scored here)."
-        )
-        if any(t.split != "test" and t.lang in paper_langs for t in targets):
+    def notes(self) -> list[str]:
+        cfg, targets, methods = self.cfg, self.targets, self.methods
+        scored = ", ".join(cfg.labels) if cfg.labels else "all labels"
+        data = "" if self.mixed else f", {targets[0].data}" if targets else ""
+        notes = [
+            "",
+            f"Entity-level F1 × 100 (seqeval, {scored}){data}"
+            + (f", first {cfg.limit} sentences per language" if cfg.limit else "")
+            + (f", entities scoring below {cfg.min_score:g} dropped" if cfg.min_score else "")
+            + ".",
+            _stages_line(cfg, methods),
+        ]
+        if self.with_paper:
             notes.append(
-                "† the paper's figure is on the test split, ours on the split named in `data` "
-                "(PAN-X has labels for dev only offline): compare with care."
+                f"'paper' columns: {CITATION} (released per-language results, on the test "
+                "split; averages over the languages scored here)."
             )
-    no_paper = sorted({t.dataset for t in targets if not refs[t.dataset]})
-    if no_paper:
-        notes.append(f"The paper reports no figures for {', '.join(no_paper)}.")
-    notes += cost_table(targets, methods, by)
-    notes += lost_table([t.lang for t in targets], methods, by)
-    for r in results:
-        if r.status in ("unsupported", "missing"):
-            notes.append(f"- {r.lang} / {r.method}: {r.status}: {r.reason}")
-    answer = answer_paragraph(targets, methods, by)
-    if answer:
-        notes += ["", "**What this run says.** " + answer]
-    return "\n".join(lines + notes) + "\n"
+            if any(t.split != "test" and t.lang in self.paper_langs for t in targets):
+                notes.append(
+                    "† the paper's figure is on the test split, ours on the split named in "
+                    "`data` (PAN-X has labels for dev only offline): compare with care."
+                )
+        no_paper = sorted({t.dataset for t in targets if not self.refs[t.dataset]})
+        if no_paper:
+            notes.append(f"The paper reports no figures for {', '.join(no_paper)}.")
+        notes += cost_table(targets, methods, self.by)
+        notes += lost_table([t.lang for t in targets], methods, self.by)
+        for r in self.results:
+            if r.status in ("unsupported", "missing"):
+                notes.append(f"- {r.lang} / {r.method}: {r.status}: {r.reason}")
+        answer = answer_paragraph(targets, methods, self.by)
+        if answer:
+            notes += ["", "**What this run says.** " + answer]
+        return notes
 
 
 def per_1k(r: UnitResult) -> float | None:
