@@ -116,6 +116,34 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
     train_items = encode(train_sents, tok, tag2id, cfg.max_length)
     dev_items = encode(dev_sents, tok, tag2id, cfg.max_length) if dev_sents else None
 
+    args = _training_arguments(cfg, transformers, torch, bool(dev_items))
+    trainer = transformers.Trainer(
+        model=model,
+        args=transformers.TrainingArguments(**args),
+        train_dataset=train_items,
+        eval_dataset=dev_items,
+        data_collator=transformers.DataCollatorForTokenClassification(tok),
+        compute_metrics=_entity_f1(tags, labels) if dev_items else None,
+    )
+    last = _last_checkpoint(Path(cfg.out))
+    result = trainer.train(resume_from_checkpoint=last)
+    trainer.save_model(str(cfg.out))
+    tok.save_pretrained(str(cfg.out))
+    metrics: dict[str, Any] = {"train": result.metrics, "train_items": len(train_items)}
+    if dev_items:
+        metrics["dev"] = trainer.evaluate()
+    info = {
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
+        "metrics": metrics,
+    }
+    atomic_write_text(Path(cfg.out) / "xlner_train.json", json.dumps(info, indent=1))
+    return metrics
+
+
+def _entity_f1(tags: Sequence[str], labels: Sequence[str]) -> Any:
+    """The Trainer's ``compute_metrics``: entity P/R/F1 (seqeval semantics) over the words'
+    first subwords."""
+
     def compute_metrics(pred: Any) -> dict[str, float]:
         logits, gold = pred.predictions, pred.label_ids
         best = np.argmax(logits, axis=-1)
@@ -127,6 +155,22 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
         s = score_spans(g_spans, p_spans, labels=labels)
         return {"precision": s.overall.precision, "recall": s.overall.recall, "f1": s.overall.f1}
 
+    return compute_metrics
+
+
+def _last_checkpoint(out: Path) -> str | None:
+    """The newest ``checkpoint-N`` in ``out`` to resume from (None: start afresh)."""
+    checkpoints = sorted(
+        out.glob("checkpoint-*"),
+        key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1,
+    )
+    return str(checkpoints[-1]) if checkpoints else None
+
+
+def _training_arguments(
+    cfg: TrainConfig, transformers: Any, torch: Any, with_dev: bool
+) -> dict[str, Any]:
+    """The Trainer's arguments for ``cfg`` (in this transformers version's names)."""
     strategy = "steps" if cfg.save_steps else "epoch"
     args: dict[str, Any] = {
         "output_dir": str(cfg.out),
@@ -137,9 +181,9 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
         "per_device_eval_batch_size": cfg.batch_size * 2,
         "weight_decay": cfg.weight_decay,
         "save_strategy": strategy,
-        "eval_strategy": strategy if dev_items else "no",
+        "eval_strategy": strategy if with_dev else "no",
         "save_total_limit": 2,
-        "load_best_model_at_end": bool(dev_items),
+        "load_best_model_at_end": with_dev,
         "metric_for_best_model": "f1",
         "logging_steps": 50,
         "report_to": [],
@@ -158,27 +202,4 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
             args["train_sampling_strategy"] = "group_by_length"
         else:  # older transformers
             args["group_by_length"] = True
-    trainer = transformers.Trainer(
-        model=model,
-        args=transformers.TrainingArguments(**args),
-        train_dataset=train_items,
-        eval_dataset=dev_items,
-        data_collator=transformers.DataCollatorForTokenClassification(tok),
-        compute_metrics=compute_metrics if dev_items else None,
-    )
-    checkpoints = sorted(
-        Path(cfg.out).glob("checkpoint-*"),
-        key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1].isdigit() else -1,
-    )
-    result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
-    trainer.save_model(str(cfg.out))
-    tok.save_pretrained(str(cfg.out))
-    metrics: dict[str, Any] = {"train": result.metrics, "train_items": len(train_items)}
-    if dev_items:
-        metrics["dev"] = trainer.evaluate()
-    info = {
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
-        "metrics": metrics,
-    }
-    atomic_write_text(Path(cfg.out) / "xlner_train.json", json.dumps(info, indent=1))
-    return metrics
+    return args
