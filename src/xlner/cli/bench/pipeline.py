@@ -81,6 +81,12 @@ def register(bsub: Any) -> None:
     )
     sp.add_argument("--no-plots", action="store_true")
     format_option(sp)
+    _cost_model_options(sp)
+    _translate_train_options(sp)
+    stage_options(sp)
+
+
+def _cost_model_options(sp: argparse.ArgumentParser) -> None:
     g = sp.add_argument_group(
         "cost model (`xlner plan`)",
         "Every method again at LANGUAGESxSENTENCES points, uncached; the main run (--sentences) "
@@ -103,6 +109,9 @@ def register(bsub: Any) -> None:
         help="round-robin repeats of every cost-model and translate-train run, keeping the "
         "fastest (use 2-3 on a machine shared with other jobs)",
     )
+
+
+def _translate_train_options(sp: argparse.ArgumentParser) -> None:
     g = sp.add_argument_group(
         "translate-train",
         "One-time cost per language: translate the English training set, tag candidates "
@@ -135,7 +144,6 @@ def register(bsub: Any) -> None:
     g.add_argument(
         "--no-freeze-embeddings", action="store_true", help="also train the word embeddings"
     )
-    stage_options(sp)
 
 
 def points(text: str) -> list[tuple[int, int]]:
