@@ -231,12 +231,3 @@ def filter_sentences(sentences: Iterable[Sentence], keep: Iterable[str] | None) 
     """Apply :func:`filter_spans` to every sentence (sentences without spans stay as they are)."""
     keep = None if keep is None else set(keep)
     return [s if s.spans is None else s.with_spans(filter_spans(s.spans, keep)) for s in sentences]
-
-
-def remove_overlaps(spans: Iterable[Span]) -> list[Span]:
-    """Resolve overlaps: keep a span unless an earlier one (in the given order) overlaps it."""
-    kept: list[Span] = []
-    for s in spans:
-        if not any(s.overlaps(k) for k in kept):
-            kept.append(s)
-    return sorted(kept)

@@ -70,14 +70,6 @@ def check_pair(i: int, g: Sentence, p: Sentence) -> None:
     )
 
 
-def check_alignable(gold: Sequence[Sentence], pred: Sequence[Sentence]) -> None:
-    """Gold and prediction must hold the same sentences with the same tokens."""
-    if len(gold) != len(pred):
-        raise XlnerError(f"gold has {len(gold)} sentences but the prediction has {len(pred)}")
-    for i, (g, p) in enumerate(zip(gold, pred)):
-        check_pair(i, g, p)
-
-
 def proj_ratio(gold: Iterable[Sequence[Span]], pred: Iterable[Sequence[Span]]) -> float | None:
     """Mean over sentences of (#predicted / #gold entities), sentences without gold excluded."""
     ratios = [len(p) / len(g) for g, p in zip(gold, pred) if len(g)]

@@ -400,7 +400,3 @@ def nllb_code(code: str) -> str:
     lang = get_language(code, require_nllb=True)
     assert lang.nllb is not None
     return lang.nllb
-
-
-def same_language(a: str, b: str) -> bool:
-    return get_language(a).iso3 == get_language(b).iso3

@@ -34,7 +34,6 @@ from xlner.errors import XlnerError
 MODEL_TRANSFER = "model-transfer"
 TRANSLATE_TEST = "translate-test"
 TRANSLATE_TRAIN = "translate-train"
-FAMILIES = (MODEL_TRANSFER, TRANSLATE_TEST, TRANSLATE_TRAIN)
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,6 @@ def iter_lines(path: Path) -> Iterator[str]:
         raise DataFormatError(path, at, f"not valid UTF-8 ({why})") from None
 
 
-def read_lines(path: Path) -> list[str]:
-    """All lines of a UTF-8 file (see :func:`iter_lines`)."""
-    return list(iter_lines(path))
-
-
 def _detect_panx(lines: Iterable[str], sample: int = 50) -> str | None:
     """The PAN-X language when the first ``sample`` token lines are tab-separated and all start
     with the same ``lang:`` prefix (XTREME's layout); else ``None``."""

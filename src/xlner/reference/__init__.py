@@ -38,7 +38,3 @@ def reference_table(dataset: str) -> dict[str, dict[str, float]]:
         r["lang"]: {k: float(v) for k, v in r.items() if k != "lang" and v not in ("", None)}
         for r in rows
     }
-
-
-def reference_f1(dataset: str, lang: str, column: str) -> float | None:
-    return reference_table(dataset).get(lang, {}).get(column)
