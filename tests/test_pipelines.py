@@ -129,6 +129,29 @@ def test_chunks_of_one_sentence_equal_one_chunk() -> None:
         assert outs[0][m.name].lost == outs[2][m.name].lost
 
 
+def test_projectors_are_built_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every batch's project step asks Stages for the projectors; each method's is built on
+    the first batch only, and the same object serves every later one."""
+    from xlner.project import PROJECTORS
+
+    built: list[str] = []
+    create = PROJECTORS.create
+
+    def counting(spec: str, *args: object, **kwargs: object) -> object:
+        built.append(spec)
+        return create(spec, *args, **kwargs)
+
+    monkeypatch.setattr(PROJECTORS, "create", counting)
+    methods = [Method.parse(m) for m in ("model-transfer", "heuristic", "ngram", "ngram+bt")]
+    stages = Stages(StageConfig())
+    first = stages.backend("projectors", methods)
+    for _ in range(3):  # three more batches
+        again = stages.backend("projectors", methods)
+        assert all(again[m] is first[m] for m in methods)
+    assert first[methods[0]] is None  # model transfer projects nothing
+    assert sorted(built) == sorted(m.projector for m in methods if m.is_projection)
+
+
 def test_method_vocabulary() -> None:
     assert Method.parse("ngram:greedy").name == "ngram"
     assert Method.parse("ngram", "exact").name == "ngram:exact"

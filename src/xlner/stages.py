@@ -134,6 +134,7 @@ class Stages:
     def __init__(self, cfg: StageConfig) -> None:
         self.cfg = cfg
         self._taggers: dict[str, Tagger] = {}
+        self._projectors: dict[Method, Projector] = {}
         self._taken: dict[str, set[str]] = {}  # backend spec -> the options it took
 
     def _create(self, registry: Any, spec: str) -> Any:
@@ -182,9 +183,13 @@ class Stages:
         return aligner
 
     def projector(self, method: Method) -> Projector:
+        """``method``'s projector, built on first use and kept for the run (every batch's
+        ``project`` step asks for it again)."""
         from xlner.project import PROJECTORS
 
-        return PROJECTORS.create(method.projector)
+        if method not in self._projectors:
+            self._projectors[method] = PROJECTORS.create(method.projector)
+        return self._projectors[method]
 
     def projectors(self, methods: Iterable[Method]) -> dict[Method, Projector | None]:
         return {m: (self.projector(m) if m.is_projection else None) for m in methods}
