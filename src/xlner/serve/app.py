@@ -11,7 +11,7 @@ the queue is full.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Any
@@ -23,11 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xlner.batch import Batch
+from xlner.data import Sentence
 from xlner.errors import XlnerError
 from xlner.serve.batcher import MicroBatcher, Overloaded
 from xlner.serve.config import ServeConfig
 from xlner.serve.metrics import Metrics
-from xlner.serve.service import RequestError, Service
+from xlner.serve.service import Key, RequestError, Service
 from xlner.web.routes import add_web
 from xlner.web.runview import RunFolder
 
@@ -174,12 +176,25 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     return 422, f"{where + ': ' if where else ''}{first['msg']}{more}"
 
 
-def create_app(service: Service, cfg: ServeConfig, run: RunFolder | None = None) -> FastAPI:
+def create_app(
+    service: Service,
+    cfg: ServeConfig,
+    run: RunFolder | None = None,
+    run_batch: Callable[[Key, list[Sentence]], Awaitable[Batch]] | None = None,
+    concurrency: int = 1,
+) -> FastAPI:
     """The app of one process: ``service``'s stages behind one :class:`MicroBatcher`, the web
-    page at ``/`` (with the run browser over ``run`` when given)."""
+    page at ``/`` (with the run browser over ``run`` when given). ``run_batch`` (Ray Serve:
+    the stage deployments, ``concurrency`` batches at once) runs each batch in place of
+    ``service.run`` in a worker thread."""
     metrics = Metrics()
     batcher: MicroBatcher[Any, Any] = MicroBatcher(
-        service.run, cfg.max_batch, cfg.max_wait_s, cfg.max_queue, metrics.batch_done
+        run_batch or service.run,
+        cfg.max_batch,
+        cfg.max_wait_s,
+        cfg.max_queue,
+        metrics.batch_done,
+        concurrency if run_batch is not None else 1,
     )
 
     @asynccontextmanager

@@ -3,7 +3,10 @@ method, threshold), into one batch that runs in a worker thread.
 
 A key's batch leaves when it holds ``max_batch`` sentences or its oldest sentence has waited
 ``max_wait``; one batch runs at a time (the backends are shared and every stage is batched:
-a busy worker is what lets the next batch fill). Admission is all or nothing per request: a
+a busy worker is what lets the next batch fill), or ``concurrency`` batches at a time when
+``run`` is a coroutine function that hands each batch on to a pool of workers (the Ray Serve
+deployments of :mod:`xlner.serve.ray_serve`): the queue, its bound and the batches are the
+same either way. Admission is all or nothing per request: a
 request whose sentences do not all fit in the queue raises :class:`Overloaded` before anything
 is queued, so no request is half-run, lost or answered twice. A batch that raises is re-run
 one request at a time, so a backend failing on one request fails that request only.
@@ -13,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -53,36 +57,45 @@ class Stats:
 
 class MicroBatcher(Generic[K, T]):
     """``await submit([(key, item), ...])`` -> ``[(batch result, row), ...]`` in order, where
-    ``run(key, items)`` returns the result of one batch (row ``i`` answers ``items[i]``)."""
+    ``run(key, items)`` returns the result of one batch (row ``i`` answers ``items[i]``): a
+    function, run in a worker thread, or a coroutine function, awaited (``concurrency``
+    batches at once)."""
 
     def __init__(
         self,
-        run: Callable[[K, list[Any]], T],
+        run: Callable[[K, list[Any]], T] | Callable[[K, list[Any]], Awaitable[T]],
         max_batch: int,
         max_wait_s: float,
         max_queue: int,
         on_batch: Callable[[int, float], None] | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.run = run
+        self.is_async = inspect.iscoroutinefunction(run)
+        if concurrency < 1 or (concurrency > 1 and not self.is_async):
+            raise ValueError("concurrency must be 1, or at least 1 with a coroutine function")
+        self.concurrency = concurrency
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         self.max_queue = max_queue
         self.on_batch = on_batch
         self.stats = Stats()
         self.waiting = 0  # sentences queued, not yet in a batch
-        self.running = 0  # sentences in the batch that runs now
+        self.running = 0  # sentences in the batches that run now
         self._queues: dict[K, deque[_Pending[T]]] = {}
         self._requests = 0
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._slots: asyncio.Semaphore | None = None  # batches that may run at once
+        self._batches: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ clients
 
     def retry_after(self, extra: int = 0) -> int:
         """Seconds until the queue has room for ``extra`` more sentences, at the pace of the
         recent batches (at least 1)."""
-        batches = (self.waiting + self.running + extra) / self.max_batch
+        batches = (self.waiting + self.running + extra) / self.max_batch / self.concurrency
         return max(1, math.ceil(batches * max(self.stats.seconds_per_batch, 0.05)))
 
     async def submit(self, items: Sequence[tuple[K, Any]]) -> list[tuple[T, int]]:
@@ -107,7 +120,9 @@ class MicroBatcher(Generic[K, T]):
     def _start(self) -> None:
         if self._task is None:
             self._wake = asyncio.Event()
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlner-serve")
+            self._slots = asyncio.Semaphore(self.concurrency)
+            if not self.is_async:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlner-serve")
             self._task = asyncio.get_running_loop().create_task(self._loop())
 
     def _due(self) -> tuple[K | None, float]:
@@ -122,10 +137,12 @@ class MicroBatcher(Generic[K, T]):
         return key, max(0.0, q[0].enqueued + self.max_wait_s - time.monotonic())
 
     async def _loop(self) -> None:
-        assert self._wake is not None
+        assert self._wake is not None and self._slots is not None
         while True:
+            await self._slots.acquire()  # a free slot first: meanwhile the queues fill
             key, wait = self._due()
             if key is None or wait > 0:
+                self._slots.release()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), None if key is None else wait)
@@ -135,18 +152,33 @@ class MicroBatcher(Generic[K, T]):
             if not q:
                 del self._queues[key]
             self.waiting -= len(take)
-            await self._run(key, take)
+            self.running += len(take)
+            task = asyncio.get_running_loop().create_task(self._batch(key, take))
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
+
+    async def _batch(self, key: K, items: list[_Pending[T]]) -> None:
+        assert self._slots is not None
+        try:
+            await self._run(key, items)
+        finally:
+            self.running -= len(items)
+            self._slots.release()
+
+    async def _call(self, key: K, items: list[Any]) -> T:
+        if self.is_async:
+            return await self.run(key, items)  # type: ignore[misc]
+        assert self._pool is not None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.run, key, items)  # type: ignore[arg-type]
 
     async def _run(self, key: K, items: list[_Pending[T]], isolate: bool = True) -> None:
         items = [p for p in items if not p.future.done()]  # a client that went away
         if not items:
             return
-        assert self._pool is not None
-        loop = asyncio.get_running_loop()
         start = time.monotonic()
-        self.running = len(items)
         try:
-            result = await loop.run_in_executor(self._pool, self.run, key, [p.item for p in items])
+            result = await self._call(key, [p.item for p in items])
         except Exception as e:
             self.stats.failed_batches += 1
             requests = sorted({p.request for p in items})
@@ -158,8 +190,6 @@ class MicroBatcher(Generic[K, T]):
                 if not p.future.done():
                     p.future.set_exception(e)
             return
-        finally:
-            self.running = 0
         self._record(len(items), time.monotonic() - start)
         for i, p in enumerate(items):
             if not p.future.done():
@@ -188,6 +218,10 @@ class MicroBatcher(Generic[K, T]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for task in list(self._batches):  # past the deadline: the batches still running
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None

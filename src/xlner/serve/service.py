@@ -192,11 +192,22 @@ class Service:
 
     def run(self, key: Key, sentences: list[Sentence]) -> Batch:
         """One batch of one language and method through the method's steps (worker thread)."""
-        lang, name, min_score = key
-        batch = Batch(lang, 0, sentences, "test")
-        return run_steps(
-            batch, self.steps[name], self.stages, self.plans[name], Context(None, min_score)
-        )
+        return self.run_steps(self.batch(key, sentences), key[1], key[2])
+
+    @staticmethod
+    def batch(key: Key, sentences: list[Sentence]) -> Batch:
+        """The batch that carries one key's sentences through the steps."""
+        return Batch(key[0], 0, sentences, "test")
+
+    def run_steps(
+        self, batch: Batch, method: str, min_score: float, only: Sequence[str] | None = None
+    ) -> Batch:
+        """``batch`` through method ``method``'s steps (``only``: those named, in the plan's
+        order; a Ray Serve stage pool runs its own)."""
+        steps = self.steps[method]
+        if only is not None:
+            steps = [s for s in steps if s.name in only]
+        return run_steps(batch, steps, self.stages, self.plans[method], Context(None, min_score))
 
     # ------------------------------------------------------------------ answers out
 
