@@ -406,3 +406,80 @@ def test_batcher_answers_every_item_once_in_batches_of_one_key() -> None:
     assert sorted(run_items) == sorted(answered)  # each admitted item ran exactly once
     assert all(1 <= len(items) <= 5 for _, items in batches)
     assert all(key_of[x] == key for key, items in batches for x in items)
+
+
+# --------------------------------------------------------------------------- --executor ray
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--address", "auto"], "--address need --executor ray"),
+        (["--replicas", "2", "--ray-stage", "tagger:num_cpus=1"], "--replicas, --ray-stage need"),
+        (["--executor", "ray", "--replicas", "2", "--max-replicas", "3"], "autoscaling"),
+        (["--executor", "ray", "--min-replicas", "3", "--max-replicas", "2"], "above"),
+        (["--executor", "ray", "--target-ongoing", "2"], "needs --min-replicas"),
+        (["--executor", "ray", "--ray-stage", "gpu:num_cpus=1"], "POOL"),
+    ],
+)
+def test_ray_options_are_checked_before_anything_loads(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad combination of Ray options: one line, exit 2, before models or Ray start (the
+    translator named does not exist: reaching it would be another error)."""
+    from xlner.cli import main
+
+    rc = main(["serve", "--translator", "no-such-translator", *argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and words in err[0], err
+
+
+def test_ray_serve_config_replicas_and_autoscaling() -> None:
+    from xlner.execute.ray_options import PoolOptions
+    from xlner.serve.config import RayServeConfig
+
+    fixed = RayServeConfig(replicas=2, pools={"translator": PoolOptions(workers=3, num_gpus=1)})
+    assert fixed.deployment_options("tagger", 0.5) == {
+        "ray_actor_options": {"num_cpus": 0.5, "num_gpus": 0.0},
+        "max_ongoing_requests": 1,
+        "num_replicas": 2,
+    }
+    assert fixed.deployment_options("translator", 0.5)["num_replicas"] == 3
+    assert fixed.most_replicas("translator") == 3 and not fixed.autoscaling
+    auto = RayServeConfig(max_replicas=4, target_ongoing=2)
+    assert auto.deployment_options("aligner", 1.0)["autoscaling_config"] == {
+        "min_replicas": 1,
+        "max_replicas": 4,
+        "initial_replicas": 1,
+        "target_ongoing_requests": 2,
+    }
+    assert auto.most_replicas("aligner") == 4
+    with pytest.raises(XlnerError, match="above"):
+        RayServeConfig(min_replicas=5, max_replicas=2)
+
+
+def test_batcher_runs_a_coroutine_function_several_batches_at_once() -> None:
+    """With a coroutine ``run`` (the Ray Serve path) up to ``concurrency`` batches are in
+    flight; each item is still answered once, with its own row."""
+    from xlner.serve.batcher import MicroBatcher
+
+    in_flight, most = [0], [0]
+
+    async def run_batch(key: str, items: list[int]) -> list[int]:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await asyncio.sleep(0.02)
+        in_flight[0] -= 1
+        return [x + 1 for x in items]
+
+    async def main() -> list[Any]:
+        b: MicroBatcher[str, list[int]] = MicroBatcher(run_batch, 2, 0.0, 100, concurrency=3)
+        got = await asyncio.gather(*(b.submit([("k", i)]) for i in range(20)))
+        assert b.running == 0 and b.waiting == 0
+        await b.close()
+        return [res[row] for [(res, row)] in got]
+
+    assert asyncio.run(main()) == [i + 1 for i in range(20)]
+    assert most[0] == 3
+    with pytest.raises(ValueError, match="concurrency"):
+        MicroBatcher(lambda k, items: items, 2, 0.0, 10, concurrency=2)

@@ -25,7 +25,9 @@ def register(sub: Any) -> None:
         "defaults to simalign:e5-small: a corpus-level aligner (eflomal) cannot align one "
         "request's sentences and is refused. The web page at / tags text and draws the "
         "translation and word links; --run DIR adds the run browser (see also xlner view). "
-        "Needs `pip install 'xlner[serve]'`.",
+        "With --executor ray the same app runs on Ray Serve behind Ray's HTTP proxy, one "
+        "deployment per stage pool (translator, tagger, aligner, project) with --replicas or "
+        "autoscaling. Needs `pip install 'xlner[serve]'` (and 'xlner[ray]' for Ray).",
     )
     sp.add_argument(
         "--methods",
@@ -61,7 +63,66 @@ def register(sub: Any) -> None:
         help="on SIGTERM, how long in-flight requests may take to finish",
     )
     g.add_argument("--log-level", default="warning", help="uvicorn's log level")
+    r = sp.add_argument_group("Ray Serve (--executor ray)")
+    r.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="local: uvicorn in this process; ray: Ray Serve deployments, one per stage pool, "
+        "behind Ray's HTTP proxy (a local Ray instance unless --address)",
+    )
+    r.add_argument("--address", help="Ray cluster: auto, ray://host:10001, or host:6379")
+    r.add_argument("--replicas", type=positive, help="replicas of each stage pool (default 1)")
+    r.add_argument("--min-replicas", type=int, help="autoscale each pool from this many ...")
+    r.add_argument("--max-replicas", type=positive, help="... up to this many replicas")
+    r.add_argument(
+        "--target-ongoing",
+        type=float,
+        help="autoscaling: batches queued or running per replica to aim at (default 1)",
+    )
+    r.add_argument(
+        "--ray-stage",
+        action="append",
+        default=[],
+        metavar="POOL:KEY=VALUE,..",
+        help="resources of one pool's replicas, e.g. translator:num_gpus=1,workers=2 "
+        "(workers: its replicas); repeatable",
+    )
     stage_options(sp)
+
+
+RAY_FLAGS = ("address", "replicas", "min_replicas", "max_replicas", "target_ongoing", "ray_stage")
+
+
+def ray_serve_config(args: argparse.Namespace) -> Any:
+    """The Ray Serve options (``None`` for the local server); a bad combination or a missing
+    Ray is an error here, before any model loads."""
+    from xlner.errors import XlnerError
+
+    given = [f"--{k.replace('_', '-')}" for k in RAY_FLAGS if getattr(args, k)]
+    if args.executor != "ray":
+        if given:
+            raise XlnerError(f"{', '.join(given)} need --executor ray")
+        return None
+    from xlner.execute.ray_options import RayOptions
+    from xlner.serve.config import RayServeConfig
+    from xlner.serve.ray_serve import check_ray_serve
+
+    if args.replicas and (args.min_replicas is not None or args.max_replicas):
+        raise XlnerError("give --replicas, or --min-replicas/--max-replicas (autoscaling)")
+    if args.target_ongoing and args.min_replicas is None and not args.max_replicas:
+        raise XlnerError("--target-ongoing needs --min-replicas or --max-replicas")
+    replicas = args.replicas or 1
+    cfg = RayServeConfig(
+        address=args.address or None,
+        replicas=replicas,
+        min_replicas=args.min_replicas,
+        max_replicas=args.max_replicas,
+        target_ongoing=args.target_ongoing or 1.0,
+        pools=RayOptions.parse(None, replicas, args.ray_stage).pools if args.ray_stage else {},
+    )
+    check_ray_serve()
+    return cfg
 
 
 def main(args: argparse.Namespace) -> int:
@@ -80,6 +141,7 @@ def main(args: argparse.Namespace) -> int:
         from xlner.serve.app import create_app
     except ImportError as e:
         raise MissingDependencyError(e.name or "fastapi", "serve", "xlner serve") from None
+    ray_cfg = ray_serve_config(args)
     cfg = ServeConfig(
         max_batch=args.max_batch,
         max_wait_ms=args.max_wait_ms,
@@ -94,6 +156,8 @@ def main(args: argparse.Namespace) -> int:
     methods = parse_methods(args.methods)
     langs = names(args.langs) if args.langs else None
     print(f"xlner serve: loading {', '.join(m.name for m in methods)} ...", file=sys.stderr)
+    if ray_cfg is not None:
+        return _serve_on_ray(args, stages, [m.name for m in methods], langs, cfg, ray_cfg)
     run = RunFolder(args.run, args.data_dir) if args.run else None
     service = Service.build(stages, methods, langs, cfg.max_words)
     app = create_app(service, cfg, run)
@@ -114,6 +178,48 @@ def main(args: argparse.Namespace) -> int:
         timeout_keep_alive=KEEP_ALIVE_S,
     )
     print("xlner serve: stopped (in-flight requests answered)", file=sys.stderr)
+    return 0
+
+
+def _serve_on_ray(
+    args: argparse.Namespace,
+    stages: Any,
+    methods: list[str],
+    langs: list[str] | None,
+    cfg: Any,
+    ray_cfg: Any,
+) -> int:
+    """Deploy on Ray Serve, then wait for SIGTERM or Ctrl-C and take it down."""
+    import signal
+    import sys
+    import threading
+
+    from xlner.serve import ray_serve
+
+    spec = ray_serve.ServeSpec(
+        stages, tuple(methods), tuple(langs) if langs else None, cfg, args.run, args.data_dir
+    )
+    if args.run:  # a bad folder is refused here, not in the ingress replica
+        from xlner.web.runview import RunFolder
+
+        RunFolder(args.run, args.data_dir)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    started = ray_serve.start(spec, ray_cfg, args.host, args.port)
+    try:
+        where = f"Ray at {ray_cfg.address}" if ray_cfg.address else "a local Ray instance"
+        print(
+            f"xlner serve: http://{args.host}:{args.port}/ (API: /v1/tag, docs: /docs; Ray "
+            f"Serve on {where})",
+            file=sys.stderr,
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        ray_serve.stop(started)
+    print("xlner serve: stopped (Ray Serve application deleted)", file=sys.stderr)
     return 0
 
 

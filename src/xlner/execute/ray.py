@@ -188,11 +188,16 @@ def _write_chunks(
 
 
 def _connect(ray: Any, options: RayOptions) -> bool:
-    """Connect to (or start) Ray; whether this call started it (and must stop it)."""
+    return connect(ray, options.address)
+
+
+def connect(ray: Any, address: str | None) -> bool:
+    """Connect to Ray at ``address`` (``None``: start a local instance); whether this call
+    started it (and must stop it). Workers get this process's ``XLNER_*`` and ``PYTHONPATH``."""
     if ray.is_initialized():
         return False
     env = {k: v for k, v in os.environ.items() if k.startswith("XLNER_") or k == "PYTHONPATH"}
-    address = options.address or "local"
+    address = address or "local"
     try:
         ray.init(
             address=address,
