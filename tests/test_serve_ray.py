@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +83,35 @@ async def _send(c: Any) -> list[tuple[int, Any]]:
     info.pop("started")
     out.append((200, info))
     return out
+
+
+def test_the_command_serves_on_ray_and_stops_on_sigterm(plugin: Path, tmp_path: Path) -> None:
+    """`xlner serve --executor ray` starts a local Ray instance, answers over Ray's proxy,
+    and on SIGTERM takes the application down, stops Ray and exits 0 (first in this file:
+    no other Ray instance runs yet)."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "xlner.cli", "serve", "--executor", "ray", "--quiet"]
+    cmd += ["--port", str(port), "--methods", "heuristic", "--translator", "echo"]
+    cmd += ["--tagger", "caps", "--aligner", "diag"]
+    cmd += ["--translation-cache", str(tmp_path / "tr.sqlite")]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert proc.stderr is not None
+        lines = []
+        while not any("xlner serve: http" in x for x in lines):  # deployed, handlers set
+            lines.append(proc.stderr.readline())
+            assert lines[-1], "".join(lines)  # the command ended
+        r = httpx.post(f"{url}/v1/tag", json={"lang": "es", "text": "Ana come"}, timeout=30)
+        assert r.status_code == 200 and r.json()["sentences"][0]["entities"][0]["text"] == "Ana"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        rc = proc.returncode
+        assert rc == 0 and "stopped" in err, err[-3000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -203,10 +203,10 @@ def _serve_on_ray(
         from xlner.web.runview import RunFolder
 
         RunFolder(args.run, args.data_dir)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     started = ray_serve.start(spec, ray_cfg, args.host, args.port)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # after ray.init, which sets its own
+        signal.signal(sig, lambda *_: stop.set())
     try:
         where = f"Ray at {ray_cfg.address}" if ray_cfg.address else "a local Ray instance"
         print(
