@@ -107,7 +107,7 @@ def test_the_fastest_runtime_that_passes_is_chosen(tmp_path: Path) -> None:
             "onnx": (0.0, None),  # fails to load: reported, not chosen
         },
     )
-    assert choice.runtime == "ct2"
+    assert choice.runtime == "ct2" and choice.model == "model-x" and choice.layer == 6
     trials = {t.runtime: t for t in choice.trials}
     assert trials["torch"].why == "reference" and trials["ct2"].passed
     assert not trials["ct2-int8"].passed and trials["ct2-int8"].quality["same_projections"] < 0.5
@@ -155,7 +155,8 @@ def test_tiny_encoder_measured_once_then_read_from_the_cache(
 
     assert main(["runtimes"]) == 0
     out = capsys.readouterr().out
-    assert "(aligner, layer 1)" in out and f"{chosen} **chosen**" in out and "reference" in out
+    assert f"{tiny['bert']} (aligner, layer 1)" in out
+    assert f"{chosen} **chosen**" in out and "reference" in out
 
 
 def test_the_key_follows_the_model_files(tiny: dict[str, Path], tmp_path: Path) -> None:

@@ -269,8 +269,8 @@ def measure(
         trials[rt.name] = Trial(rt.name, None, passed, why, quality)
         if not interleave:  # one model in memory at a time (beside the reference)
             trials[rt.name].seconds = round(_best_times({rt.name: runs.pop(rt.name)})[rt.name], 4)
-    for name, seconds in _best_times(runs).items():
-        trials[name].seconds = round(seconds, 4)
+    for runtime, seconds in _best_times(runs).items():
+        trials[runtime].seconds = round(seconds, 4)
     best = min((t for t in trials.values() if t.passed), key=lambda t: t.seconds or float("inf"))
     ref_seconds = trials[runtimes[0].name].seconds or 0.0
     choice = Choice(
