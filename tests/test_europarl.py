@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,9 @@ def test_parallel_reader_pairs_sentence_i_with_sentence_i(tmp_path: Path) -> Non
 
 def test_parallel_reader_refuses_unequal_counts(tmp_path: Path) -> None:
     root = _europarl(tmp_path, en=EN, de=DE.split("\n\n")[0] + "\n")
-    with pytest.raises(XlnerError, match=r"^europarl: en has 2 sentences, de has 1;"):
+    en, de = root / "europarl" / "en" / "test.txt", root / "europarl" / "de" / "test.txt"
+    want = f"europarl: en has 2 sentences ({en}), de has 1 ({de});"
+    with pytest.raises(XlnerError, match="^" + re.escape(want)):
         parallel_reader("europarl", "de", "test", root)
     with pytest.raises(XlnerError, match="source side"):
         parallel_reader("europarl", "en", "test", root)
@@ -62,7 +65,8 @@ def test_cli_mismatch_is_one_line_exit_2(
     rc = main([*argv, "--data-dir", str(root), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "\n" not in err
-    assert err.startswith("xlner: error: europarl: en has 2 sentences, de has 1")
+    assert err.startswith("xlner: error: europarl: en has 2 sentences (")
+    assert "de has 1 (" in err and str(root / "europarl" / "de" / "test.txt") in err
 
 
 def test_gold_plan_reads_the_parallel_sentence_instead_of_translating() -> None:

@@ -331,12 +331,12 @@ def parallel_reader(
     spec, root = get_dataset(name), resolve_data_dir(data_dir)
     assert root is not None  # both readers found local files
     split = resolve_split(spec, lang, split, data_dir)
-    n = count_sentences(spec.local_path(root, lang, split))
-    n_pivot = count_sentences(spec.local_path(root, pivot, split))
+    path, pivot_path = spec.local_path(root, lang, split), spec.local_path(root, pivot, split)
+    n, n_pivot = count_sentences(path), count_sentences(pivot_path)
     if n != n_pivot:
         raise XlnerError(
-            f"{name}: {pivot} has {n_pivot} sentences, {lang} has {n}; a parallel dataset needs "
-            "the same sentences in every language"
+            f"{name}: {pivot} has {n_pivot} sentences ({pivot_path}), {lang} has {n} ({path}); a "
+            "parallel dataset needs the same sentences in every language"
         )
 
     def pairs() -> Iterator[Sentence]:

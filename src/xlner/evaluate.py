@@ -8,7 +8,6 @@ every other label (DATE, MISC) is mapped to O in gold and prediction first.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -54,7 +53,9 @@ class Scores:
         }
 
 
-def check_pair(i: int, g: Sentence, p: Sentence) -> None:
+def check_pair(
+    i: int, g: Sentence, p: Sentence, names: tuple[str, str] = ("gold", "prediction")
+) -> None:
     """Sentence ``i`` (0-based) of gold and prediction must have the same tokens."""
     if g.tokens == p.tokens:
         return
@@ -64,9 +65,18 @@ def check_pair(i: int, g: Sentence, p: Sentence) -> None:
     )
     gw = g.tokens[diff] if diff < len(g.tokens) else "<end>"
     pw = p.tokens[diff] if diff < len(p.tokens) else "<end>"
+    gold, pred = names
     raise XlnerError(
-        f"sentence {i + 1} (id {g.id}) differs: gold has {len(g.tokens)} tokens, prediction "
-        f"{len(p.tokens)}; first difference at token {diff + 1}: gold {gw!r}, prediction {pw!r}"
+        f"sentence {i + 1} (id {g.id}) differs: {gold} has {len(g.tokens)} tokens, {pred} "
+        f"{len(p.tokens)}; first difference at token {diff + 1}: {gold} {gw!r}, {pred} {pw!r}"
+    )
+
+
+def count_mismatch(names: tuple[str, str], n_gold: int, n_pred: int) -> XlnerError:
+    """The one-line error for files that hold different numbers of sentences."""
+    return XlnerError(
+        f"{names[0]} has {n_gold} sentences, {names[1]} has {n_pred}: they must hold the same "
+        "sentences in the same order"
     )
 
 
@@ -136,25 +146,44 @@ def evaluate(
     gold: Iterable[Sentence],
     pred: Iterable[Sentence],
     labels: Iterable[str] | None = REFERENCE_LABELS,
+    names: tuple[str, str] = ("gold", "prediction"),
 ) -> Scores:
-    """Score predicted sentences against gold ones (same sentences, same tokens), streaming."""
+    """Score predicted sentences against gold ones (same sentences, same tokens), streaming;
+    ``names`` (the files) name the two sides in errors."""
     counter = ScoreCounter(labels)
-    for g, p in paired(gold, pred):
+    for g, p in paired(gold, pred, names):
         counter.add(g.spans or [], p.spans or [])
     return counter.result()
 
 
 def paired(
-    gold: Iterable[Sentence], pred: Iterable[Sentence]
+    gold: Iterable[Sentence],
+    pred: Iterable[Sentence],
+    names: tuple[str, str] = ("gold", "prediction"),
 ) -> Iterator[tuple[Sentence, Sentence]]:
-    """Gold and predicted sentences side by side, checked (same count, same tokens)."""
-    missing = Sentence([])
-    for i, (g, p) in enumerate(itertools.zip_longest(gold, pred, fillvalue=missing)):
-        if g is missing or p is missing:
-            more = "gold" if p is missing else "prediction"
-            raise XlnerError(f"the {more} has more sentences than the other file ({i + 1}+)")
-        check_pair(i, g, p)
+    """Gold and predicted sentences side by side, checked (same count, same tokens); ``names``
+    (the files) name the two sides in errors. Unequal counts are reported with both counts,
+    also when they first show as a sentence whose words differ (the rest of both is counted
+    then, on the error path only)."""
+    end = Sentence([])
+    gi, pi = iter(gold), iter(pred)
+    i = 0
+    while True:
+        g, p = next(gi, end), next(pi, end)
+        if g is end and p is end:
+            return
+        if g is end or p is end:
+            n_gold = i + (g is not end) + sum(1 for _ in gi)
+            raise count_mismatch(names, n_gold, i + (p is not end) + sum(1 for _ in pi))
+        try:
+            check_pair(i, g, p, names)
+        except XlnerError:
+            n_gold, n_pred = i + 1 + sum(1 for _ in gi), i + 1 + sum(1 for _ in pi)
+            if n_gold != n_pred:
+                raise count_mismatch(names, n_gold, n_pred) from None
+            raise
         yield g, p
+        i += 1
 
 
 def format_table(scores: Scores, digits: int = 4) -> str:
@@ -210,12 +239,13 @@ def threshold_curve(
     pred: Iterable[Sentence],
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     labels: Iterable[str] | None = REFERENCE_LABELS,
+    names: tuple[str, str] = ("gold", "prediction"),
 ) -> list[CurvePoint]:
     """P/R/F1 when only predicted entities scoring at least each threshold are kept
     (one pass over the files; a span without a score counts as 1)."""
     keep = None if labels is None else tuple(labels)
     counters = [ScoreCounter(keep) for _ in thresholds]
-    for g, p in paired(gold, pred):
+    for g, p in paired(gold, pred, names):
         spans = p.spans or []
         for t, c in zip(thresholds, counters):
             c.add(g.spans or [], [s for s in spans if _score_of(s) >= t])
@@ -245,6 +275,7 @@ def reliability(
     pred: Iterable[Sentence],
     bins: int = 10,
     labels: Iterable[str] | None = REFERENCE_LABELS,
+    names: tuple[str, str] = ("gold", "prediction"),
 ) -> tuple[list[ReliabilityBin], float]:
     """Precision of predicted entities per confidence bin (is a 0.9 entity right 90% of the
     time?), and the expected calibration error (bin precision vs mean score, weighted)."""
@@ -253,7 +284,7 @@ def reliability(
     n_pred = np.zeros(bins, dtype=np.int64)
     n_ok = np.zeros(bins, dtype=np.int64)
     score_sum = np.zeros(bins)
-    for g, p in paired(gold, pred):
+    for g, p in paired(gold, pred, names):
         gold_set = {(s.start, s.end, s.label) for s in g.spans or []}
         for s in p.spans or []:
             if keep is not None and s.label not in keep:

@@ -41,7 +41,8 @@ def confidence_plot(result: dict[str, Any], path: Path) -> Path:
             xs = [p["threshold"] for p in result["curve"]]
             for key in ("precision", "recall", "f1"):
                 ax.plot(xs, [p[key] for p in result["curve"]], "o-", ms=3, label=key)
-            ax.axvline(result["best_threshold"], ls="--", c="grey", lw=1, label="best F1")
+            if result.get("best_threshold") is not None:  # None: no scores, a flat curve
+                ax.axvline(result["best_threshold"], ls="--", c="grey", lw=1, label="best F1")
             ax.set_xlabel("--min-score threshold")
             ax.set_title("Entities kept above a confidence threshold")
         else:

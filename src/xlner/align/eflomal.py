@@ -229,8 +229,13 @@ class EflomalAligner:
             too_long: set[int] = set()
             with src.open(encoding="utf-8") as fs, tgt.open(encoding="utf-8") as ft:
                 n = write_eflomal_text(chain(fs, extra_s), work / "src.eflomal", too_long.add)
-                if write_eflomal_text(chain(ft, extra_t), work / "tgt.eflomal", too_long.add) != n:
-                    raise XlnerError(f"{src} and {tgt} hold different numbers of lines")
+                m = write_eflomal_text(chain(ft, extra_t), work / "tgt.eflomal", too_long.add)
+                if m != n:
+                    extra = len(self.extra_src)
+                    raise XlnerError(
+                        f"{src} has {n - extra} lines, {tgt} has {m - extra}: an aligned corpus "
+                        "needs one line per sentence pair in both"
+                    )
             _report_limits(src, n, sorted(i for i in too_long if i < n - len(self.extra_src)))
             i1, i2, i3 = iterations(n)
             args = [str(binary), "-m", "3", "-s", "src.eflomal", "-t", "tgt.eflomal"]

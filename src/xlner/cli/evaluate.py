@@ -43,6 +43,7 @@ def main(args: argparse.Namespace) -> int:
     from xlner.io import iter_sentences
 
     keep = labels(args.labels)
+    names = (args.gold, args.pred)
 
     def gold() -> Any:
         return iter_sentences(args.gold, args.gold_format)
@@ -55,8 +56,8 @@ def main(args: argparse.Namespace) -> int:
     if args.plot and not (args.curve or args.reliability):
         raise XlnerError("--plot needs --curve or --reliability")
     if args.curve or args.reliability:
-        return _confidence(args, gold, pred, keep)
-    scores = evaluate(gold(), pred(), labels=keep)
+        return _confidence(args, gold, pred, keep, names)
+    scores = evaluate(gold(), pred(), labels=keep, names=names)
     if args.format == "json":
         print(json.dumps(scores.to_dict(), indent=2))
     else:
@@ -64,14 +65,32 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _confidence(args: argparse.Namespace, gold: Any, pred: Any, keep: list[str] | None) -> int:
+def _confidence(
+    args: argparse.Namespace,
+    gold: Any,
+    pred: Any,
+    keep: list[str] | None,
+    names: tuple[str, str],
+) -> int:
+    import sys
+
     from xlner.evaluate import best_threshold, reliability, threshold_curve
+
+    seen = {"entities": 0, "scored": 0}
+
+    def scored_pred() -> Any:  # counts the predicted entities that carry a score, as read
+        for s in pred():
+            for span in s.spans or []:
+                seen["entities"] += 1
+                seen["scored"] += span.score is not None
+            yield s
 
     out: dict[str, Any] = {}
     lines: list[str] = []
     if args.curve:
-        curve = threshold_curve(gold(), pred(), labels=keep)
+        curve = threshold_curve(gold(), scored_pred(), labels=keep, names=names)
         best = best_threshold(curve)
+        flat = seen["entities"] > 0 and not seen["scored"]
         out["curve"] = [
             {
                 "threshold": p.threshold,
@@ -89,14 +108,18 @@ def _confidence(args: argparse.Namespace, gold: Any, pred: Any, keep: list[str] 
         ]
         for p in curve:
             o = p.scores.overall
-            mark = " **best**" if p is best else ""
+            mark = " **best**" if p is best and not flat else ""
             lines.append(
                 f"| {p.threshold:.2f}{mark} | {100 * o.precision:.1f} | {100 * o.recall:.1f} | "
                 f"{100 * o.f1:.1f} | {o.predicted} |"
             )
-        lines.append(f"\nbest threshold (highest F1): --min-score {best.threshold:g}")
+        if flat:
+            out["best_threshold"] = None
+            lines.append("\nbest threshold: none (the predictions carry no confidence scores)")
+        else:
+            lines.append(f"\nbest threshold (highest F1): --min-score {best.threshold:g}")
     if args.reliability:
-        bins, ece = reliability(gold(), pred(), labels=keep)
+        bins, ece = reliability(gold(), scored_pred(), labels=keep, names=names)
         out["reliability"] = [
             {
                 "low": b.low,
@@ -115,9 +138,16 @@ def _confidence(args: argparse.Namespace, gold: Any, pred: Any, keep: list[str] 
             mean = "" if b.mean_score is None else f"{b.mean_score:.3f}"
             lines.append(f"| {b.low:.1f}–{b.high:.1f} | {b.predicted} | {prec} | {mean} |")
         lines.append(f"\nexpected calibration error: {ece:.3f}")
+    if seen["entities"] and not seen["scored"]:
+        print(
+            f"xlner: warning: {args.pred} carries no confidence scores (write JSONL, or CoNLL "
+            "with --scores), so every entity counts as 1.0 and the curve is flat",
+            file=sys.stderr,
+        )
     print(json.dumps(out, indent=2) if args.format == "json" else "\n".join(lines).strip())
     if args.plot:
         from xlner.plots import confidence_plot
 
         confidence_plot(out, Path(args.plot))
+        print(f"wrote {args.plot}", file=sys.stderr)
     return 0

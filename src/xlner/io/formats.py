@@ -20,8 +20,8 @@ _EXTENSIONS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".txt": 
 
 def detect_format(path: str | Path, fmt: str | None = None) -> str:
     """``fmt`` when given (checked); else by extension: ``.jsonl/.json`` -> jsonl, ``.txt`` ->
-    conll when its first non-blank line looks like ``token TAG``, else text; anything else ->
-    conll."""
+    conll when its lines have consistent columns ending in a tag (:func:`_looks_like_conll`),
+    else text; anything else -> conll."""
     if fmt is not None and fmt != "auto":
         if fmt not in FORMATS:
             raise XlnerError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
@@ -32,18 +32,44 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     return found
 
 
+#: Token lines :func:`_looks_like_conll` reads; of them, at least this share must agree on the
+#: column count and carry a tag in the tag column for a ``.txt`` file to be read as CoNLL.
+_SAMPLE_LINES = 200
+_AGREE = 0.5
+
+
 def _looks_like_conll(path: Path) -> bool:
+    """Whether a ``.txt`` file is a column file: at least half of its first token lines
+    (``-DOCSTART-`` and blank lines skipped) have one column count (two or more) and a tag in
+    the last column (or the one before a score column). ``token POS CHUNK TAG`` (CoNLL-2003)
+    counts; plain text, whose lines have any number of words, does not. The lines that
+    disagree are left to the CoNLL reader, which names them."""
+    from collections import Counter
+
     from xlner.data import is_valid_tag
     from xlner.io.conll import iter_lines
 
+    widths: Counter[int] = Counter()
+    tagged = 0
     try:
         for line in iter_lines(path):
-            cols = line.split()
-            if cols and cols[0] != "-DOCSTART-":
-                return len(cols) >= 2 and (is_valid_tag(cols[-1]) or is_valid_tag(cols[-2]))
+            cols = line.split("\t") if "\t" in line else line.split()
+            cols = [c.strip() for c in cols]
+            if not any(cols) or cols[0] == "-DOCSTART-":
+                continue
+            widths[len(cols)] += 1
+            tagged += len(cols) >= 2 and (
+                is_valid_tag(cols[-1]) or (len(cols) >= 3 and is_valid_tag(cols[-2]))
+            )
+            if widths.total() >= _SAMPLE_LINES:
+                break
     except XlnerError:
         return True  # let the CoNLL reader report the problem
-    return True
+    if not widths:
+        return True
+    width, same = widths.most_common(1)[0]
+    n = widths.total()
+    return width >= 2 and same >= _AGREE * n and tagged >= _AGREE * n
 
 
 def iter_sentences(
