@@ -154,3 +154,103 @@ def test_curve_with_scores_has_no_warning_and_a_plot_path(
     assert main(["evaluate", "--gold", str(gold), "--pred", str(pred), "--curve"]) == 0
     cap = capsys.readouterr()
     assert "warning" not in cap.err and "--min-score 0" in cap.out
+
+
+# --------------------------------------------------------------------------- written paths
+
+FAKES = ["--translator", "echo", "--tagger", "caps", "--aligner", "diag", "--quiet"]
+
+
+def _wrote(err: str) -> list[str]:
+    return [x.removeprefix("wrote ") for x in err.splitlines() if x.startswith("wrote ")]
+
+
+def test_tag_prints_each_written_file(
+    plugin: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xlner.tagging import lost_path
+
+    src, out = tmp_path / "in.txt", tmp_path / "out.jsonl"
+    src.write_text("Bola Tinubu ya ziyarci Abuja .\n")
+    argv = ["tag", "--lang", "hau", "--input", str(src), "--output", str(out), *FAKES]
+    assert main([*argv, "--method", "ngram"]) == 0
+    assert _wrote(_err(capsys)) == [str(out), str(lost_path(out))]
+    assert main([*argv, "--method", "model-transfer"]) == 0
+    assert _wrote(_err(capsys)) == [str(out)]
+
+
+def test_run_prints_its_result_files(
+    plugin: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xlner.data import Sentence, Span
+    from xlner.io import write_conll
+
+    gold = [Sentence(["Ana", "Maria", "vive", "."], [Span(0, 2, "PER")], "hau")]
+    write_conll(gold, tmp_path / "data" / "masakhaner2" / "hau" / "test.txt")
+    out = tmp_path / "run"
+    argv = ["run", "--dataset", "masakhaner2", "--langs", "hau", "--methods", "heuristic"]
+    assert main([*argv, "--data-dir", str(tmp_path / "data"), "--out", str(out), *FAKES]) == 0
+    wrote = _wrote(_err(capsys))
+    assert wrote == [str(out / n) for n in ("results.md", "results.csv", "scores.json")]
+    assert all(Path(p).is_file() for p in wrote)
+
+
+def _plan_args(tmp_path: Path) -> list[str]:
+    from xlner.plan import EXAMPLES
+
+    return ["plan", "--bench", next(iter(EXAMPLES)), "--langs", "2", "--sentences", "1000"]
+
+
+def test_plan_prints_the_png_it_wrote_and_avoids_an_unwritable_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib")
+    import tempfile
+
+    import xlner.cli.plan as plan_cli
+
+    argv = _plan_args(tmp_path)
+    png = tmp_path / "p" / "plan.png"
+    assert main([*argv, "--png", str(png)]) == 0
+    assert _wrote(_err(capsys)) == [str(png)] and png.is_file()
+
+    here, temp = tmp_path / "readonly", tmp_path / "temp"
+    here.mkdir()
+    temp.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    real_access = plan_cli.os.access
+    monkeypatch.setattr(  # as root every folder is writable: pretend this one is not
+        plan_cli.os, "access", lambda p, m: False if str(p) == "." else real_access(p, m)
+    )
+    assert main(argv) == 0
+    assert _wrote(_err(capsys)) == [str(temp / "plan.png")]
+    assert (temp / "plan.png").is_file() and not (here / "plan.png").exists()
+
+
+def test_plan_png_that_cannot_be_written_is_one_line_before_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main([*_plan_args(tmp_path), "--png", str(blocker / "plan.png")]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and len(cap.err.strip().splitlines()) == 1
+    assert "--png" in cap.err
+
+
+def test_report_written_names_new_and_changed_files_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    from xlner.cli._common import report_written
+
+    (tmp_path / "old.md").write_text("x")
+    (tmp_path / "same.json").write_text("x")
+    os.utime(tmp_path / "old.md", ns=(1, 1))
+    with report_written(tmp_path):
+        (tmp_path / "old.md").write_text("y")
+        (tmp_path / "new.png").write_bytes(b"")
+        (tmp_path / ".hidden.tmp").write_text("")
+    assert _wrote(_err(capsys)) == [str(tmp_path / "new.png"), str(tmp_path / "old.md")]

@@ -240,3 +240,6 @@ def summary(sink: _Writer, what: str, output: Path) -> None:
             f"projected" + (f" (lost: {reasons}; see {lost_path(output)})" if lost else "")
         )
     print(line, file=sys.stderr)
+    written = [output, lost_path(output)] if sink.method.is_projection else [output]
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +235,26 @@ def ray_options(args: argparse.Namespace) -> Any:
     from xlner.execute.ray_options import RayOptions
 
     return RayOptions.parse(args.address, args.ray_workers, args.ray_stage)
+
+
+def _files(folder: Path) -> dict[Path, int]:
+    if not folder.is_dir():
+        return {}
+    return {
+        p: p.stat().st_mtime_ns
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+@contextmanager
+def report_written(folder: str | Path) -> Iterator[None]:
+    """On success, ``wrote PATH`` on stderr, one line each, for every file directly in
+    ``folder`` that the block created or changed (outputs whose names depend on the results,
+    such as a bench's plots)."""
+    folder = Path(folder)
+    before = _files(folder)
+    yield
+    for path, mtime in sorted(_files(folder).items()):
+        if before.get(path) != mtime:
+            print(f"wrote {path}", file=sys.stderr)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +55,11 @@ def register(sub: Any) -> None:
         help="sentence length of the languages the bench did not time, for a bench fitted per "
         "word (default: the mean of the bench's languages)",
     )
-    sp.add_argument("--png", default="plan.png", help="the plot ('' for none)")
+    sp.add_argument(
+        "--png",
+        help="the plot ('' for none; default: plan.png in the current folder, or in the "
+        "system's temporary folder where the current one is not writable)",
+    )
     format_option(sp)
 
 
@@ -71,11 +78,28 @@ def main(args: argparse.Namespace) -> int:
         args.setup,
         args.words_per_sentence,
     )
-    if args.png:
+    png = default_png() if args.png is None else Path(args.png) if args.png else None
+    if png is not None:
+        from xlner.errors import XlnerError
         from xlner.io.atomic import check_writable
 
-        check_writable(args.png)
+        try:
+            check_writable(png)
+        except XlnerError as e:
+            raise XlnerError(
+                f"{e} (the plot; choose another --png PATH, or --png '' for none)"
+            ) from None
     print(json.dumps(to_json(plan), indent=1) if args.format == "json" else format_plan(plan))
-    if args.png:
-        plot_plan(plan, Path(args.png))
+    if png is not None:
+        plot_plan(plan, png)
+        print(f"wrote {png}", file=sys.stderr)
     return 0
+
+
+def default_png() -> Path:
+    """``plan.png`` in the current folder, or in the temporary folder when that one is not
+    writable (a read-only checkout, a container's root)."""
+    here = Path("plan.png")
+    if os.access(".", os.W_OK | os.X_OK) and not here.is_dir():
+        return here
+    return Path(tempfile.gettempdir()) / "plan.png"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
 from xlner.cli._common import (
@@ -103,4 +105,12 @@ def main(args: argparse.Namespace) -> int:
     )
     results = run_experiment(cfg)
     print(results.markdown)
+    out = Path(cfg.out)
+    for name in ("results.md", "results.csv", "scores.json"):
+        print(f"wrote {out / name}", file=sys.stderr)
+    print(
+        f"each language and method: {out / 'predictions'}/LANG/METHOD.conll, "
+        f"{out / 'scores'}/LANG/METHOD.json, lost entities in {out / 'lost'}/LANG/METHOD.jsonl",
+        file=sys.stderr,
+    )
     return 0

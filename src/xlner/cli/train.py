@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,4 +67,5 @@ def main(args: argparse.Namespace) -> int:
     )
     metrics = train_tagger(cfg)
     print(json.dumps(metrics, indent=2, default=str))
+    print(f"wrote {cfg.out} (the model; its training record: xlner_train.json)", file=sys.stderr)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints, names
@@ -58,7 +59,9 @@ def europarl(args: argparse.Namespace) -> int:
     )
     rows = to_json(study)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(rows, fh, indent=1)
+        from xlner.io.atomic import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(rows, indent=1))
+        print(f"wrote {args.json}", file=sys.stderr)
     print(json.dumps(rows, indent=2) if args.format == "json" else format_markdown(study))
     return 0

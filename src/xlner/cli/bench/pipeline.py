@@ -14,6 +14,7 @@ from xlner.cli._common import (
     format_option,
     ints,
     names,
+    report_written,
     stage_config,
     stage_options,
 )
@@ -217,7 +218,8 @@ def pipeline(args: argparse.Namespace) -> int:
         translate_train=train,
         command=getattr(args, "command_line", ""),
     )
-    result = run_pipeline_bench(cfg)
+    with report_written(cfg.out):
+        result = run_pipeline_bench(cfg)
     if args.format == "json":
         print(json.dumps(result, indent=1, default=float))
     else:

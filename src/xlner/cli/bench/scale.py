@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints, names
+from xlner.cli._common import (
+    HelpFormatter,
+    data_dir_option,
+    format_option,
+    ints,
+    names,
+    report_written,
+)
 
 
 def register(bsub: Any) -> None:
@@ -56,9 +63,10 @@ def scale(args: argparse.Namespace) -> int:
         scaling_sentences_per_lang=args.scaling_sentences_per_lang,
         data_dir=args.data_dir,
     )
-    result = run_scale_bench(cfg, names(args.parts))
-    atomic_write_text(cfg.out / "scale.json", json.dumps(result, indent=1))
-    atomic_write_text(cfg.out / "scale.md", format_markdown(result))
-    write_plot(result, cfg.out)
+    with report_written(cfg.out):
+        result = run_scale_bench(cfg, names(args.parts))
+        atomic_write_text(cfg.out / "scale.json", json.dumps(result, indent=1))
+        atomic_write_text(cfg.out / "scale.md", format_markdown(result))
+        write_plot(result, cfg.out)
     print(json.dumps(result, indent=1) if args.format == "json" else format_markdown(result))
     return 0

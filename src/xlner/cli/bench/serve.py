@@ -8,7 +8,14 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints, names
+from xlner.cli._common import (
+    HelpFormatter,
+    data_dir_option,
+    format_option,
+    ints,
+    names,
+    report_written,
+)
 
 
 def register(bsub: Any) -> None:
@@ -97,12 +104,13 @@ def main(args: argparse.Namespace) -> int:
         plots=not args.no_plots,
         command=getattr(args, "command_line", ""),
     )
-    result = run_serve_bench(cfg)
     out = Path(args.out)
-    atomic_write_text(out / "bench-serve.json", json.dumps(result, indent=1, default=float))
-    text = format_markdown(result)
-    atomic_write_text(out / "bench-serve.md", text)
-    if cfg.plots:
-        write_plot(result, out / "bench-serve.png")
+    with report_written(out):
+        result = run_serve_bench(cfg)
+        atomic_write_text(out / "bench-serve.json", json.dumps(result, indent=1, default=float))
+        text = format_markdown(result)
+        atomic_write_text(out / "bench-serve.md", text)
+        if cfg.plots:
+            write_plot(result, out / "bench-serve.png")
     print(json.dumps(result, indent=1, default=float) if args.format == "json" else text)
     return 0
