@@ -279,3 +279,54 @@ def test_e5_conversion_says_what_and_where_before_it_starts(
     assert "converting e5-small" in line and str(out) in line and "465 MB" in line
     assert e5.ensure_e5_small(out) == out and len(said) == 1  # built: no second word
     assert _err(capsys) == ""
+
+
+# --------------------------------------------------------------------------- did you mean
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["--dataset", "conll02-es", "--methods", "heurstic"], "did you mean heuristic?"),
+        (["--dataset", "conll02-es", "--methods", "ngram:gredy"], "did you mean greedy?"),
+        (
+            ["--dataset", "conll02-es", "--methods", "ngarm:exact+bt"],
+            "did you mean ngram:exact+bt?",
+        ),
+        (["--dataset", "panxx", "--langs", "es"], "did you mean panx?"),
+        (["--dataset", "panx:spa"], "did you mean es?"),
+        (["--dataset", "conll02-es", "--langs", "spa"], "did you mean es?"),
+        (["--dataset", "masakhaner2", "--langs", "hausa"], "did you mean hau?"),
+        (["--dataset", "conll02-es", "--aligner", "simalgn"], "did you mean simalign?"),
+    ],
+)
+def test_unknown_names_get_a_did_you_mean_before_any_model_loads(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    hint: str,
+) -> None:
+    import xlner.models.e5 as e5
+    import xlner.models.loading as loading
+    import xlner.models.runtime as runtime
+
+    def no_model(*a: object, **k: object) -> None:
+        raise AssertionError("a model was loaded")
+
+    for module in (loading, runtime):
+        monkeypatch.setattr(module, "load_pretrained", no_model)
+    monkeypatch.setattr(loading, "resolve_model", no_model)
+    monkeypatch.setattr(e5, "convert_e5", no_model)
+    out = str(tmp_path / "out")
+    rc = main(["run", "--methods", "heuristic", *argv, "--out", out, "--quiet"])
+    err = _err(capsys).strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and hint in err, err
+
+
+def test_language_hint_maps_iso_639_3_to_the_dataset_folder_code() -> None:
+    from xlner.languages import did_you_mean
+
+    assert did_you_mean("spa", ["de", "es", "eu"]) == " (did you mean es?)"
+    assert did_you_mean("eus", ["de", "es", "eu"]) == " (did you mean eu?)"
+    assert did_you_mean("hrv", ["hr", "sr"]) == " (did you mean hr?)"

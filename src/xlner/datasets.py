@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlner.data import Sentence
-from xlner.errors import DatasetNotFoundError, MissingDependencyError, XlnerError
+from xlner.errors import DatasetNotFoundError, MissingDependencyError, XlnerError, suggest
 from xlner.io.conll import iter_conll
 
 SPLITS = ("train", "dev", "test")
@@ -153,7 +153,8 @@ def get_dataset(name: str) -> DatasetSpec:
         return DATASETS[name]
     except KeyError:
         raise XlnerError(
-            f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}"
+            f"unknown dataset {name!r}{suggest(name, DATASETS)}; choose one of: "
+            f"{', '.join(DATASETS)}"
         ) from None
 
 

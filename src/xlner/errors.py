@@ -7,7 +7,22 @@ users catch it like any exception.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
+
+
+def close_match(value: str, choices: Iterable[str]) -> str | None:
+    """The one of ``choices`` that ``value`` most likely misspells, if any."""
+    near = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return near[0] if near else None
+
+
+def suggest(value: str, choices: Iterable[str]) -> str:
+    """``" (did you mean heuristic?)"`` when ``value`` is close to one of ``choices`` (a typo),
+    else ``""``: the hint that ends a one-line error about an unknown name."""
+    near = close_match(value, choices)
+    return f" (did you mean {near}?)" if near else ""
 
 
 class XlnerError(Exception):

@@ -389,9 +389,28 @@ def unsupported_message(code: str, what: str) -> str:
     )
 
 
+def same_language_codes(code: str, candidates: list[str]) -> list[str]:
+    """The ``candidates`` that name the language ``code`` names in another ISO 639 part
+    (``spa`` -> ``es``: a dataset's folders are 2-letter codes where one exists)."""
+    try:
+        iso3 = get_language(code).iso3
+    except UnsupportedLanguageError:
+        return []
+    out = []
+    for c in candidates:
+        try:
+            if c != code and get_language(c).iso3 == iso3:
+                out.append(c)
+        except UnsupportedLanguageError:
+            continue
+    return out
+
+
 def did_you_mean(code: str, candidates: list[str] | None = None) -> str:
-    """``" (did you mean hau?)"`` when ``code`` is close to known codes, else ``""``."""
-    near = nearest_codes(code, candidates, n=3)
+    """``" (did you mean hau?)"`` when ``code`` is another code of a candidate's language
+    (``spa`` for ``es``) or close to known codes (a typo), else ``""``."""
+    near = same_language_codes(code, candidates) if candidates is not None else []
+    near = near or nearest_codes(code, candidates, n=3)
     return f" (did you mean {' or '.join(near)}?)" if near else ""
 
 

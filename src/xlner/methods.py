@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from xlner.errors import XlnerError
+from xlner.errors import XlnerError, close_match, suggest
 
 Kind = Literal["model-transfer", "heuristic", "ngram", "ner"]
 Matching = Literal["greedy", "exact"]
@@ -50,12 +50,15 @@ class Method:
         if kind not in (MODEL_TRANSFER, *PROJECTIONS) or (
             kind == MODEL_TRANSFER and (bt or (sep and given not in MODEL_TRANSFER_VARIANTS))
         ):
-            raise XlnerError(f"unknown method {text!r}; choose {SYNTAX}")
+            near = close_match(kind, (MODEL_TRANSFER, *PROJECTIONS))
+            hint = f" (did you mean {near}{sep}{given}{'+bt' if bt else ''}?)" if near else ""
+            raise XlnerError(f"unknown method {text!r}{hint}; choose {SYNTAX}")
         if kind in ("ngram", "ner"):
             variant = given or default_matching
             if variant not in MATCHINGS:
                 raise XlnerError(
-                    f"unknown matching {variant!r} in {text!r}; choose {' or '.join(MATCHINGS)}"
+                    f"unknown matching {variant!r} in {text!r}{suggest(variant, MATCHINGS)}; "
+                    f"choose {' or '.join(MATCHINGS)}"
                 )
         elif kind == "heuristic":
             variant = None if given in ("", "reference") else given

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
-from xlner.errors import XlnerError
+from xlner.errors import XlnerError, suggest
 
 T = TypeVar("T")
 
@@ -104,7 +104,8 @@ class Registry(Generic[T]):
             entry = self._entries[name]
         except KeyError:
             raise XlnerError(
-                f"unknown {self.kind} {name!r}; choose one of: {', '.join(self.names())}"
+                f"unknown {self.kind} {name!r}{suggest(name, self.names())}; choose one of: "
+                f"{', '.join(self.names())}"
             ) from None
         if isinstance(entry, str):
             module, _, attr = entry.partition(":")
