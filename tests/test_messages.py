@@ -330,3 +330,44 @@ def test_language_hint_maps_iso_639_3_to_the_dataset_folder_code() -> None:
     assert did_you_mean("spa", ["de", "es", "eu"]) == " (did you mean es?)"
     assert did_you_mean("eus", ["de", "es", "eu"]) == " (did you mean eu?)"
     assert did_you_mean("hrv", ["hr", "sr"]) == " (did you mean hr?)"
+
+
+# --------------------------------------------------------------------------- missing HF models
+
+
+@pytest.mark.parametrize(
+    ("options", "model", "option"),
+    [
+        (["--mt-tagger", "hf:nobody/no-such-tagger"], "nobody/no-such-tagger", "--mt-tagger"),
+        (["--tagger", "hf:nobody/no-such-tagger"], "nobody/no-such-tagger", "--tagger"),
+        (["--mt-tagger", "hf:/nonexistent/tagger"], "/nonexistent/tagger", "--mt-tagger"),
+    ],
+)
+def test_missing_hf_tagger_is_named_with_where_and_which_option(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    model: str,
+    option: str,
+) -> None:
+    import xlner.models.loading as loading
+
+    monkeypatch.setattr(loading, "hub_reachable", lambda: False)
+    src = tmp_path / "in.txt"
+    src.write_text("Bola Tinubu ya ziyarci Abuja .\n")
+    argv = ["tag", "--lang", "hau", "--input", str(src), "--output", str(tmp_path / "o.jsonl")]
+    assert main([*argv, "--method", "model-transfer", *options, "--quiet"]) == 2
+    err = _err(capsys).strip()
+    assert len(err.splitlines()) == 1 and "encoder" not in err
+    assert f"model-transfer tagger model {model!r} not found" in err and option in err
+    assert ("does not exist" if model.startswith("/") else "Hugging Face cache") in err
+
+
+def test_missing_hf_model_in_a_load_error_is_called_a_tagger() -> None:
+    from xlner.errors import MissingModelError
+    from xlner.models.runtime import Runtime, load_encoder
+
+    pytest.importorskip("transformers")
+    with pytest.raises(MissingModelError, match="tagger model '/nonexistent/x'"):
+        load_encoder("/nonexistent/x", "logits", Runtime("torch"), "cpu")

@@ -57,6 +57,24 @@ OFFLINE_ALIGNER_WHY = (
     "92.0 and 90.7; about twice eflomal's time per pair on a CPU (85 vs 41 ms)"
 )
 
+#: The option that chooses each role's backend, and what its model is called in errors.
+ROLE_OPTIONS = {
+    "translator": "--translator",
+    "source_tagger": "--tagger",
+    "mt_tagger": "--mt-tagger",
+    "candidate_tagger": "--candidate-tagger",
+    "aligner": "--aligner",
+}
+#: The backends whose models are Hugging Face models (a folder, or a hub name).
+HF_BACKENDS = ("hf", "simalign", "awesome")
+ROLE_WHAT = {
+    "translator": "translator",
+    "source_tagger": "English tagger",
+    "mt_tagger": "model-transfer tagger",
+    "candidate_tagger": "candidate tagger",
+    "aligner": "aligner encoder",
+}
+
 #: Run options a user sets on purpose: a backend that does not take one is an error.
 EXPLICIT_OPTIONS = ("layer", "runtime")
 
@@ -218,11 +236,34 @@ class Stages:
                 if model in LOCAL_BUILDS:
                     resolve_model(model)
 
+    def check_models(self, roles: Iterable[Role]) -> None:
+        """Each role's Hugging Face model can be found (a local folder, the local HF cache, or
+        the hub): else one error naming the model, where xlner looked and the option to change
+        it, before any model loads."""
+        from xlner.models.loading import check_model
+        from xlner.registry import parse_spec
+
+        for role in roles:
+            name = parse_spec(self.cfg.spec(role))[0] if role in ROLE_OPTIONS else None
+            if name not in HF_BACKENDS:
+                continue
+            backend = self.backend(role)
+            backend = getattr(backend, "inner", backend)  # a translator behind its cache
+            model = getattr(backend, "model_name", None)
+            model = model or getattr(getattr(backend, "encoder", None), "model_name", None)
+            if not isinstance(model, str):
+                continue
+            option = f"{ROLE_OPTIONS[role]} {name}:/path/to/model"
+            if role == "mt_tagger" and self.cfg.mt_tagger == self.cfg.tagger:
+                option += " (or --tagger, which sets both)"
+            check_model(model, ROLE_WHAT[role], option)
+
     def signatures(self, roles: Iterable[Role]) -> dict[str, str]:
         """Each role's backend signature (builds the backends, loads no model), after checking
         that every option the user set explicitly (``--layer``, ``--runtime``) is taken by one
         of them."""
         roles = [r for r in roles if r != "projectors"]
+        self.check_models(roles)
         sigs: dict[str, str] = {r: self.backend(r).signature for r in roles}
         for key in self.cfg.explicit():
             if not any(key in taken for taken in self._taken.values()):

@@ -18,6 +18,8 @@ from xlner.errors import MissingDependencyError, MissingModelError
 
 #: Names xlner builds locally instead of downloading.
 LOCAL_BUILDS = ("e5-small", "e5-small-ner-en")
+#: Their model family (``config.model_type``), known without building them.
+LOCAL_BUILD_FAMILIES = {"e5-small": "bert", "e5-small-ner-en": "bert"}
 
 
 def require_torch() -> Any:
@@ -77,6 +79,55 @@ def resolve_model(name: str) -> str:
     return name
 
 
+def in_hf_cache(name: str) -> bool:
+    """Whether the hub model ``name`` has a config in the local Hugging Face cache."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return False
+    try:
+        found = try_to_load_from_cache(name, "config.json")
+    except Exception:  # an invalid repository id: not cached
+        return False
+    return isinstance(found, str)
+
+
+def hf_cache_folder() -> str:
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        return "~/.cache/huggingface/hub"
+    return str(constants.HF_HUB_CACHE)
+
+
+def check_model(name: str, what: str, option: str) -> None:
+    """Fail now, before any model loads, with one line naming the model, where xlner looked
+    and ``option`` (how to choose another), when ``name`` is neither a locally built name, nor
+    a local folder, nor a hub name that the local Hugging Face cache holds or the hub serves."""
+    if name in LOCAL_BUILDS:
+        return
+    path = Path(name).expanduser()
+    change = f"choose another with {option}"
+    if path.is_dir():
+        return
+    if path.exists():
+        raise MissingModelError(
+            f"{what} model {name!r} is a file, not a folder saved with save_pretrained; {change}"
+        )
+    if name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise MissingModelError(
+            f"{what} model {name!r} not found: the folder {path} does not exist; {change}"
+        )
+    if in_hf_cache(name) or hub_reachable():
+        return
+    raise MissingModelError(
+        f"{what} model {name!r} not found: it is not a local folder, the local Hugging Face "
+        f"cache ({hf_cache_folder()}) does not hold it and the hub is not reachable; download "
+        f"it where there is network (`huggingface-cli download {name}`) and pass its folder, "
+        f"or {change}"
+    )
+
+
 #: How to pass a local model folder for each kind of model (for error messages).
 LOCAL_HINTS = {
     "translator": "--translator hf:/path/to/model",
@@ -101,7 +152,10 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 
 def load_pretrained(loader: Any, name: str, what: str, **kwargs: Any) -> Any:
     """``loader.from_pretrained(resolve_model(name))`` with one clear error when it fails."""
-    resolved = resolve_model(name)
+    try:
+        resolved = resolve_model(name)
+    except MissingModelError as e:
+        raise MissingModelError(f"cannot load {what} model {name!r}: {e}") from None
     local = Path(resolved).is_dir()
     offline = not local and not hub_reachable()
     if offline:

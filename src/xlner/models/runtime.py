@@ -39,6 +39,7 @@ import numpy as np
 
 from xlner.errors import XlnerError
 from xlner.models.loading import (
+    LOCAL_BUILD_FAMILIES,
     load_pretrained,
     require_torch,
     require_transformers,
@@ -175,10 +176,12 @@ def runtime_for(
         return parse_runtime(runtime, device, task)
     from xlner.models.autoruntime import auto_mode, chosen_runtime
 
-    try:
-        family = load_config(model).model_type
-    except XlnerError:  # not reachable now: the family-agnostic default
-        family = None
+    family = LOCAL_BUILD_FAMILIES.get(model)  # known without building it
+    if family is None:
+        try:
+            family = load_config(model, _what(task)).model_type
+        except XlnerError:  # not reachable now: the family-agnostic default
+            family = None
     if auto_mode() == "measure" and family is not None:  # a model that loads: measure
         choice = chosen_runtime(task, model, device, layer, family)
         return parse_runtime(choice.runtime, device, task)
@@ -194,9 +197,14 @@ class Encoder(Protocol):
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray: ...
 
 
-def load_config(model: str) -> Any:
+def load_config(model: str, what: str = "encoder") -> Any:
     transformers = require_transformers()
-    return load_pretrained(transformers.AutoConfig, model, "encoder")
+    return load_pretrained(transformers.AutoConfig, model, what)
+
+
+def _what(task: Task) -> str:
+    """What a model for ``task`` is called in errors: a token classifier is a tagger."""
+    return "tagger" if task == "logits" else "encoder"
 
 
 def check_layer(config: Any, layer: int, model: str) -> None:
@@ -214,7 +222,7 @@ def load_encoder(
 ) -> Encoder:
     """The encoder of ``model`` for ``task`` (``hidden``: hidden states of ``layer``;
     ``logits``: token classification) on ``runtime``; exports are built on first use."""
-    config = load_config(model)
+    config = load_config(model, _what(task))
     if task == "hidden":
         if layer is None:
             raise XlnerError("an encoder for hidden states needs a layer")
@@ -243,7 +251,7 @@ def load_torch_model(
     transformers = require_transformers()
     torch = require_torch()
     kwargs = {"dtype": dtype} if dtype is not None else {}
-    net = load_pretrained(getattr(transformers, _auto_class(task)), model, "encoder", **kwargs)
+    net = load_pretrained(getattr(transformers, _auto_class(task)), model, _what(task), **kwargs)
     truncated = False
     if task == "hidden" and layer is not None and net.config.model_type in TRUNCATABLE:
         layers = net.encoder.layer
