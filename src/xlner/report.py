@@ -220,7 +220,8 @@ class _F1Table:
                 )
         no_paper = sorted({t.dataset for t in targets if not self.refs[t.dataset]})
         if no_paper:
-            notes.append(f"The paper reports no figures for {', '.join(no_paper)}.")
+            empty = " (their 'paper' cells show –)" if any(c[2] for c in self.cols) else ""
+            notes.append(f"The paper reports no figures for {', '.join(no_paper)}{empty}.")
         notes += cost_table(targets, methods, self.by)
         notes += lost_table([t.lang for t in targets], methods, self.by)
         for r in self.results:
