@@ -74,8 +74,6 @@ def _confidence(
 ) -> int:
     import sys
 
-    from xlner.evaluate import best_threshold, reliability, threshold_curve
-
     seen = {"entities": 0, "scored": 0}
 
     def scored_pred() -> Any:  # counts the predicted entities that carry a score, as read
@@ -88,56 +86,9 @@ def _confidence(
     out: dict[str, Any] = {}
     lines: list[str] = []
     if args.curve:
-        curve = threshold_curve(gold(), scored_pred(), labels=keep, names=names)
-        best = best_threshold(curve)
-        flat = seen["entities"] > 0 and not seen["scored"]
-        out["curve"] = [
-            {
-                "threshold": p.threshold,
-                **{
-                    k: getattr(p.scores.overall, k)
-                    for k in ("precision", "recall", "f1", "predicted")
-                },
-            }
-            for p in curve
-        ]
-        out["best_threshold"] = best.threshold
-        lines += [
-            "| threshold | precision | recall | F1 | predicted |",
-            "|---:|---:|---:|---:|---:|",
-        ]
-        for p in curve:
-            o = p.scores.overall
-            mark = " **best**" if p is best and not flat else ""
-            lines.append(
-                f"| {p.threshold:.2f}{mark} | {100 * o.precision:.1f} | {100 * o.recall:.1f} | "
-                f"{100 * o.f1:.1f} | {o.predicted} |"
-            )
-        if flat:
-            out["best_threshold"] = None
-            lines.append("\nbest threshold: none (the predictions carry no confidence scores)")
-        else:
-            lines.append(f"\nbest threshold (highest F1): --min-score {best.threshold:g}")
+        lines += _curve(out, gold(), scored_pred(), keep, names, seen)
     if args.reliability:
-        bins, ece = reliability(gold(), scored_pred(), labels=keep, names=names)
-        out["reliability"] = [
-            {
-                "low": b.low,
-                "high": b.high,
-                "predicted": b.predicted,
-                "correct": b.correct,
-                "precision": b.precision,
-                "mean_score": b.mean_score,
-            }
-            for b in bins
-        ]
-        out["expected_calibration_error"] = ece
-        lines += ["", "| confidence | entities | precision | mean score |", "|---|---:|---:|---:|"]
-        for b in bins:
-            prec = "" if b.precision is None else f"{100 * b.precision:.1f}"
-            mean = "" if b.mean_score is None else f"{b.mean_score:.3f}"
-            lines.append(f"| {b.low:.1f}–{b.high:.1f} | {b.predicted} | {prec} | {mean} |")
-        lines.append(f"\nexpected calibration error: {ece:.3f}")
+        lines += _reliability(out, gold(), scored_pred(), keep, names)
     if seen["entities"] and not seen["scored"]:
         print(
             f"xlner: warning: {args.pred} carries no confidence scores (write JSONL, or CoNLL "
@@ -151,3 +102,66 @@ def _confidence(
         confidence_plot(out, Path(args.plot))
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
+
+
+def _curve(
+    out: dict[str, Any],
+    gold: Any,
+    pred: Any,
+    keep: list[str] | None,
+    names: tuple[str, str],
+    seen: dict[str, int],
+) -> list[str]:
+    """P/R/F1 per threshold into ``out``; the table's lines. Predictions without scores
+    (``seen`` counts them as ``pred`` is read) give a flat curve and no best threshold."""
+    from xlner.evaluate import best_threshold, threshold_curve
+
+    curve = threshold_curve(gold, pred, labels=keep, names=names)
+    best = best_threshold(curve)
+    flat = seen["entities"] > 0 and not seen["scored"]
+    keys = ("precision", "recall", "f1", "predicted")
+    out["curve"] = [
+        {"threshold": p.threshold, **{k: getattr(p.scores.overall, k) for k in keys}} for p in curve
+    ]
+    out["best_threshold"] = None if flat else best.threshold
+    lines = ["| threshold | precision | recall | F1 | predicted |", "|---:|---:|---:|---:|---:|"]
+    for p in curve:
+        o = p.scores.overall
+        mark = " **best**" if p is best and not flat else ""
+        lines.append(
+            f"| {p.threshold:.2f}{mark} | {100 * o.precision:.1f} | {100 * o.recall:.1f} | "
+            f"{100 * o.f1:.1f} | {o.predicted} |"
+        )
+    if flat:
+        lines.append("\nbest threshold: none (the predictions carry no confidence scores)")
+    else:
+        lines.append(f"\nbest threshold (highest F1): --min-score {best.threshold:g}")
+    return lines
+
+
+def _reliability(
+    out: dict[str, Any], gold: Any, pred: Any, keep: list[str] | None, names: tuple[str, str]
+) -> list[str]:
+    """Precision per confidence bin into ``out``; the table's lines."""
+    from xlner.evaluate import reliability
+
+    bins, ece = reliability(gold, pred, labels=keep, names=names)
+    out["reliability"] = [
+        {
+            "low": b.low,
+            "high": b.high,
+            "predicted": b.predicted,
+            "correct": b.correct,
+            "precision": b.precision,
+            "mean_score": b.mean_score,
+        }
+        for b in bins
+    ]
+    out["expected_calibration_error"] = ece
+    lines = ["", "| confidence | entities | precision | mean score |", "|---|---:|---:|---:|"]
+    for b in bins:
+        prec = "" if b.precision is None else f"{100 * b.precision:.1f}"
+        mean = "" if b.mean_score is None else f"{b.mean_score:.3f}"
+        lines.append(f"| {b.low:.1f}–{b.high:.1f} | {b.predicted} | {prec} | {mean} |")
+    lines.append(f"\nexpected calibration error: {ece:.3f}")
+    return lines
