@@ -22,6 +22,20 @@ def _data_dir() -> Path | None:
 DATA_DIR = _data_dir()
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A green run leaves nothing behind: ``tmp_path_retention_policy = "failed"`` removes the
+    folders of tests that passed, and this the session's shared ones (the test cache with its
+    models, the installed plugin, tiny models), which pytest would keep."""
+    if exitstatus != 0:
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    base = getattr(factory, "_basetemp", None)
+    if base is not None and session.config.getoption("basetemp", None) is None:
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test writes to a temporary XLNER_CACHE, never to the user's ~/.cache/xlner; and

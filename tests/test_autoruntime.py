@@ -127,6 +127,7 @@ def test_a_damaged_choice_file_is_measured_again(tmp_path: Path, capsys: Any) ->
     assert not store.path.exists()
 
 
+@pytest.mark.slow  # real ONNX/CTranslate2 exports of a tiny model, each timed
 def test_tiny_encoder_measured_once_then_read_from_the_cache(
     tiny: dict[str, Path], measuring: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:

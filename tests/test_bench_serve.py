@@ -34,6 +34,7 @@ def test_summary_counts_every_request() -> None:
     assert highest_sustained([row, ok]) is ok
 
 
+@pytest.mark.slow  # starts real servers and loads them for seconds each
 def test_bench_serve_runs_against_servers_it_starts(
     plugin: Path, data_dir: Path, tmp_path: Path
 ) -> None:

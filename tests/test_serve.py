@@ -319,6 +319,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow  # a real server process, stopped with SIGTERM mid-request
 def test_sigterm_drains_in_flight_requests(plugin: Path, tmp_path: Path) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

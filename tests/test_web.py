@@ -259,6 +259,7 @@ def browse(run_dir: Path, shots: Path | None = None) -> None:
         proc.wait(timeout=30)
 
 
+@pytest.mark.slow  # a real Chromium driven by Playwright against a real server: seconds
 def test_in_a_real_browser(run_dir: Path) -> None:
     missing = _browser_missing()
     if missing:
