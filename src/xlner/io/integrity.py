@@ -9,6 +9,9 @@ exports, stage memos) is written in one of two sealed forms:
 * a **sealed blob** (:func:`seal_bytes` / :func:`unseal_bytes`): one line ``xlner-seal 1
   LENGTH SHA256`` before the payload, for entries read whole (stage memos).
 
+Locally built models (e5-small, e5-small-ner-en) are folder entries too; being large, a load
+checks their files' lengths only (:func:`is_built`), ``xlner models verify`` the checksums.
+
 A damaged entry (truncated, altered, a file missing, no seal) is reported by :func:`warn` — one
 line on stderr naming the file and what is done about it — and rebuilt. Warnings change no
 output. A folder verified once is not hashed again by the same process while its files keep
