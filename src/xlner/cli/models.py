@@ -69,10 +69,11 @@ def verify(args: argparse.Namespace) -> int:
 
 def build(args: argparse.Namespace) -> int:
     from xlner.io.atomic import check_writable
+    from xlner.io.integrity import is_built
     from xlner.models.e5 import DONE_FILE, build_info, default_e5_dir, ensure_e5_small
 
     out = Path(args.out) if args.out else default_e5_dir()
-    if (out / DONE_FILE).is_file() and not args.force:
+    if not args.force and out.exists() and is_built(out, "e5-small model", DONE_FILE):
         print(f"e5-small already built in {out} (use --force to rebuild)")
         return 0
     check_writable(out, folder=True)
