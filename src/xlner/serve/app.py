@@ -243,6 +243,14 @@ def create_app(
         # built to DocumentOut's schema (see the tests); returned as is, not validated again
         return JSONResponse(out if isinstance(body, list) else out[0])
 
+    _status_routes(app, batcher, metrics, info)
+    add_web(app, run, tagging=True)
+    return app
+
+
+def _status_routes(
+    app: FastAPI, batcher: MicroBatcher[Any, Any], metrics: Metrics, info: dict[str, Any]
+) -> None:
     @app.get("/v1/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "queue": batcher.waiting, "running": batcher.running}
@@ -255,9 +263,6 @@ def create_app(
     @app.get("/metrics", response_class=PlainTextResponse)
     async def get_metrics() -> str:
         return metrics.render(batcher.waiting, batcher.running)
-
-    add_web(app, run, tagging=True)
-    return app
 
 
 def _handlers(app: FastAPI) -> None:
