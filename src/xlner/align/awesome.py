@@ -24,7 +24,8 @@ from xlner.errors import XlnerError
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
     z = x - x.max(axis=axis, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
+    out: np.ndarray = e / e.sum(axis=axis, keepdims=True)
+    return out
 
 
 def softmax_links(sim: np.ndarray, threshold: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:

@@ -27,7 +27,8 @@ METHODS = ("argmax", "itermax", "match")
 def cosine_similarity(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     xn = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     yn = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
-    return xn @ yn.T
+    sim: np.ndarray = xn @ yn.T
+    return sim
 
 
 def mutual_argmax(sim: np.ndarray) -> np.ndarray:

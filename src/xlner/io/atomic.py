@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from xlner.errors import XlnerError
 
@@ -53,7 +53,9 @@ def check_writable(path: str | Path, *, folder: bool = False) -> Path:
 
 
 @contextmanager
-def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+def atomic_open(
+    path: str | Path, mode: str = "w", encoding: str | None = "utf-8"
+) -> Iterator[IO[Any]]:
     """Write to a temporary file beside ``path`` and rename it into place on success."""
     path = Path(path)
     if path.is_dir():

@@ -107,4 +107,5 @@ def _ranges(lengths: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.arange(total) - offsets
+    out: np.ndarray = np.arange(total) - offsets
+    return out

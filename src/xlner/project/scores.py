@@ -49,4 +49,5 @@ def dice_from_prefix(
     cand_starts, cand_ends = np.asarray(cand_starts), np.asarray(cand_ends)
     links = prefix[:, cand_ends] - prefix[:, cand_starts]
     sizes = np.asarray(ent_lens)[:, None] + (cand_ends - cand_starts)[None, :]
-    return 2.0 * links / np.maximum(sizes, 1)
+    dice: np.ndarray = 2.0 * links / np.maximum(sizes, 1)
+    return dice
