@@ -12,6 +12,7 @@ import pytest
 from xlner.bench.breakeven import break_even
 from xlner.bench.costcheck import FLOOR, validate
 from xlner.bench.costmodel import MethodCost, finetune_steps, fit_bench
+from xlner.bench.schema import bench_from_json
 from xlner.bench.stagefit import StageFit, fit_stage, fit_steps
 from xlner.errors import XlnerError
 
@@ -176,19 +177,24 @@ def test_fit_bench_predicts_totals_exactly(held_back: bool) -> None:
 
 
 def test_finetune_steps() -> None:
-    tt = synthetic_bench()["translate_train"]
+    bench = synthetic_bench()
+    tt = bench_from_json(bench).translate_train
+    assert tt is not None
     assert finetune_steps(tt, TRAIN_SIZE) == math.ceil(ITEMS_PER_SENTENCE * TRAIN_SIZE / 16)
-    tt["finetune"]["epochs"] = 3
-    assert finetune_steps(tt, 160) == 3 * math.ceil(ITEMS_PER_SENTENCE * 160 / 16)
+    bench["translate_train"]["finetune"]["epochs"] = 3
+    tt = bench_from_json(bench).translate_train
+    assert tt is not None and finetune_steps(tt, 160) == 3 * math.ceil(
+        ITEMS_PER_SENTENCE * 160 / 16
+    )
 
 
 def test_validate_predicts_held_back_runs() -> None:
     v = validate(synthetic_bench())
-    runs = {r["run"] for r in v["rows"]}
+    runs = {r.run for r in v.rows}
     assert {"1 language(s) × 1,516 sentences", "8 language(s) × 100 sentences"} <= runs
     assert "English training data, 14,041 sentences" in runs
     assert "fine-tuning, 40 steps" in runs and "tuned tagger, 1,516 sentences" in runs
-    assert v["max_abs_error"] < 1e-6 and v["floor"] == FLOOR
+    assert v.max_abs_error is not None and v.max_abs_error < 1e-6 and v.floor == FLOOR
 
 
 def test_validate_reports_a_wrong_prediction() -> None:
@@ -196,9 +202,9 @@ def test_validate_reports_a_wrong_prediction() -> None:
     held = bench["cost_points"]["rows"][-2]  # 1 x 1516, held back
     held["stage_seconds"] = {k: 2 * v for k, v in held["stage_seconds"].items()}
     v = validate(bench)
-    errs = [r["error"] for r in v["rows"] if r["run"] == "1 language(s) × 1,516 sentences"]
+    errs = [r.error for r in v.rows if r.run == "1 language(s) × 1,516 sentences"]
     assert errs and all(e == pytest.approx(-0.5, rel=1e-6) for e in errs)
-    assert v["max_abs_error"] == pytest.approx(0.5, rel=1e-6)
+    assert v.max_abs_error == pytest.approx(0.5, rel=1e-6)
 
 
 def test_break_even_exact() -> None:

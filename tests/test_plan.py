@@ -20,6 +20,7 @@ from tests.test_costmodel_languages import (
 )
 from tests.test_costmodel_languages import expected_tt as expected_tt_words
 from xlner.bench.costmodel import bench_languages
+from xlner.bench.schema import SCHEMA_VERSION
 from xlner.cli import main
 from xlner.errors import XlnerError
 from xlner.plan import EXAMPLES, load_bench, make_plan, parse_languages
@@ -129,10 +130,11 @@ def test_plan_cli_errors(
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_shipped_examples(example: str) -> None:
     bench, name = load_bench(example)
-    assert bench["command"].startswith("xlner bench pipeline")
+    assert bench.command and bench.command.startswith("xlner bench pipeline")
+    assert bench.schema_version == SCHEMA_VERSION  # none inside: version 1
     families = {"model-transfer", "translate-test"}
-    if "translate_train" in bench:  # the languages bench times inference only
-        assert bench["translate_train"]["finetune"]["runs"]
+    if bench.translate_train is not None:  # the languages bench times inference only
+        assert bench.translate_train.finetune.runs
         families.add("translate-train")
     p = make_plan(bench, name, "40", 50_000)
     assert {r.method.family for r in p.rows} == families
@@ -142,14 +144,14 @@ def test_shipped_examples(example: str) -> None:
 def test_shipped_languages_bench() -> None:
     bench, name = load_bench("cpu-2core-langs")
     assert bench_languages(bench) == ["es", "eu", "gl", "hr"]
-    assert {x["dataset"] for x in bench["languages"].values()} == {
+    assert {x["dataset"] for x in bench.data["languages"].values()} == {
         "conll02-es",
         "panx",
         "sli-nerc",
         "uner",
     }
-    loo = bench["validation_languages"]
-    assert set(loo["languages"]) == {"es", "eu", "gl", "hr"} and loo["rows"]
+    loo = bench.validation_languages
+    assert loo is not None and set(loo.languages or {}) == {"es", "eu", "gl", "hr"} and loo.rows
     p = make_plan(bench, name, "eu,gl,hr", 10_000)
     assert [x.measured for x in p.per_language] == ["eu", "gl", "hr"] and not p.extrapolated
 

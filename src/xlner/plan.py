@@ -12,8 +12,7 @@ inputs and computes the plan; :mod:`xlner.plan_output` writes it as text or JSON
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,6 +30,7 @@ from xlner.bench.costmodel import (
     fit_languages,
     mix,
 )
+from xlner.bench.schema import BenchReport, Validation, as_bench, read_bench
 from xlner.errors import XlnerError
 from xlner.quality import SETUPS, Quality, iso3, our_quality, paper_quality
 
@@ -45,7 +45,7 @@ EXAMPLES = {
 # --------------------------------------------------------------------------- inputs
 
 
-def load_bench(spec: str) -> tuple[dict[str, Any], str]:
+def load_bench(spec: str) -> tuple[BenchReport, str]:
     """A bench JSON from a path or the name of a shipped example; and its display name."""
     if spec in EXAMPLES:
         text = resources.files("xlner.resources").joinpath(EXAMPLES[spec]).read_text("utf-8")
@@ -63,16 +63,7 @@ def load_bench(spec: str) -> tuple[dict[str, Any], str]:
         except (OSError, UnicodeDecodeError) as e:
             raise XlnerError(f"cannot read {spec}: {e}") from None
         where = str(path)
-    try:
-        bench = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise XlnerError(f"{where}: not a JSON file ({e.msg}, line {e.lineno})") from None
-    if not isinstance(bench, dict) or "cost_points" not in bench:
-        raise XlnerError(
-            f"{where}: not a bench JSON with the cost model's runs (no 'cost_points'); make one "
-            "with `xlner bench pipeline` (this xlner version)"
-        )
-    return bench, where
+    return read_bench(text, where), where
 
 
 def parse_languages(text: str) -> tuple[int, list[str]]:
@@ -112,7 +103,7 @@ class LanguageCost:
 
 
 def language_costs(
-    bench: dict[str, Any], pooled: CostModel, codes: Sequence[str]
+    bench: BenchReport, pooled: CostModel, codes: Sequence[str]
 ) -> list[LanguageCost]:
     """Each code's cost model: the bench language's own fit where the bench timed that
     language (matched by ISO 639-3), else ``pooled`` (the fit over all its languages)."""
@@ -128,7 +119,7 @@ def language_costs(
     return out
 
 
-def _pooled(bench: dict[str, Any], words_per_sentence: float | None) -> CostModel:
+def _pooled(bench: BenchReport, words_per_sentence: float | None) -> CostModel:
     model = fit_bench(bench)
     if words_per_sentence is None:
         return model
@@ -158,12 +149,12 @@ class CostPlan:
     sentences: int
     usd_per_hour: float
     bench_name: str
-    bench: dict[str, Any]
+    bench: BenchReport
     model: CostModel
     rows: list[MethodPlan]
     #: (translate-test method, translate-train method, break-even sentences per language)
     break_even: list[tuple[MethodCost, MethodCost, float | None]]
-    validation: dict[str, Any]
+    validation: Validation
     setup: str
     notes: list[str] = field(default_factory=list)
     #: per requested code, measured or extrapolated (empty for a count of languages)
@@ -180,7 +171,7 @@ class CostPlan:
 
 
 def make_plan(
-    bench: dict[str, Any],
+    bench: BenchReport | Mapping[str, Any],
     bench_name: str,
     langs: str,
     sentences: int,
@@ -199,11 +190,12 @@ def make_plan(
     if setup not in SETUPS:
         raise XlnerError(f"unknown setup {setup!r}; choose one of: {', '.join(SETUPS)}")
     n_langs, codes = parse_languages(langs)
+    bench = as_bench(bench)
     try:
         pooled = _pooled(bench, words_per_sentence)
         per_language = language_costs(bench, pooled, codes)
         model = mix([x.model for x in per_language]) if per_language else pooled
-        validation = bench.get("validation") or validate(bench)
+        validation = bench.validation if bench.validation is not None else validate(bench)
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise XlnerError(f"{bench_name}: malformed bench JSON ({type(e).__name__}: {e})") from None
     price = model.usd_per_hour if usd_per_hour is None else usd_per_hour

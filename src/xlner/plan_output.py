@@ -49,8 +49,8 @@ def to_json(p: CostPlan) -> dict[str, Any]:
             for x in p.per_language
         ],
         "extrapolated": p.extrapolated,
-        "validation": p.validation,
-        "validation_languages": p.bench.get("validation_languages"),
+        "validation": p.validation.to_json(),
+        "validation_languages": loo.to_json() if (loo := p.bench.validation_languages) else None,
         "notes": p.notes,
     }
 
@@ -61,7 +61,7 @@ def _per_1000(model: CostModel, sentences: int) -> dict[str, float]:
 
 def _pooled_source(p: CostPlan) -> str:
     """What an unmeasured language's cost comes from, in words."""
-    langs = p.bench_languages or list(p.bench.get("config", {}).get("langs") or [])
+    langs = p.bench_languages or p.bench.config.langs
     what = "the pooled fit of " + (", ".join(langs) if langs else "all the bench's runs")
     wps = p.pooled.words_per_sentence if p.pooled else 0.0
     return what + (f", at {wps:.1f} words per sentence" if wps else "")
@@ -140,29 +140,24 @@ def format_plan(p: CostPlan) -> str:
 def _header_lines(p: CostPlan) -> list[str]:
     """The volume and price asked about, the bench the costs come from, the table's head."""
     b = p.bench
-    machine = b.get("machine", {})
+    machine = b.machine
     where = ", ".join(
         str(x)
-        for x in (
-            machine.get("cpu"),
-            f"{machine['cores']} cores" if machine.get("cores") else None,
-            machine.get("gpu"),
-        )
+        for x in (machine.cpu, f"{machine.cores} cores" if machine.cores else None, machine.gpu)
         if x
     )
     langs = ", ".join(p.codes) if p.codes else f"{p.languages} languages"
-    st = b.get("stages", {})
+    st = b.stages
     lines = [
         f"{langs} × {p.sentences:,} sentences each = {p.languages * p.sentences:,} sentences; "
         f"price {_usd(p.usd_per_hour) if p.usd_per_hour else 'not given'} per hour.",
         f"Costs: {p.bench_name}"
-        + (f", measured {b['date']}" if b.get("date") else "")
+        + (f", measured {b.date}" if b.date else "")
         + (f" on {where}" if where else "")
-        + f"; translator `{st.get('translator')}`, tagger `{st.get('tagger')}`, aligner "
-        f"`{st.get('aligner')}`.",
+        + f"; translator `{st.translator}`, tagger `{st.tagger}`, aligner `{st.aligner}`.",
     ]
-    if b.get("command"):
-        lines.append(f"Measured with: {b['command']}")
+    if b.command:
+        lines.append(f"Measured with: {b.command}")
     return [
         *lines,
         "",
@@ -203,17 +198,17 @@ def _check_lines(p: CostPlan) -> list[str]:
     several languages, each language held back)."""
     lines = []
     v = p.validation
-    if v.get("max_abs_error") is not None:
+    if v.max_abs_error is not None:
         lines += [
             "",
-            f"Cost model check: held-back runs predicted within {100 * v['max_abs_error']:.1f}% "
-            f"({len(v['rows'])} predictions; floor {100 * v['floor']:.0f}%).",
+            f"Cost model check: held-back runs predicted within {100 * v.max_abs_error:.1f}% "
+            f"({len(v.rows)} predictions; floor {100 * v.floor:.0f}%).",
         ]
-    loo = p.bench.get("validation_languages") or {}
-    if loo.get("max_abs_error") is not None:
+    loo = p.bench.validation_languages
+    if loo is not None and loo.max_abs_error is not None:
         lines.append(
-            f"Each of {', '.join(loo['languages'])} held back and predicted from the others' "
-            f"fit: within {100 * loo['max_abs_error']:.1f}% ({len(loo['rows'])} predictions; "
-            f"floor {100 * loo['floor']:.0f}%)."
+            f"Each of {', '.join(loo.languages or [])} held back and predicted from the "
+            f"others' fit: within {100 * loo.max_abs_error:.1f}% ({len(loo.rows)} predictions; "
+            f"floor {100 * loo.floor:.0f}%)."
         )
     return lines

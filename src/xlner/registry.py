@@ -131,7 +131,9 @@ def _option_type_text(annotation: str) -> OptionType | None:
 
 def _resolved(factory: Callable[..., Any]) -> dict[str, Any]:
     """``factory``'s annotations, resolved (postponed ones included) where possible."""
-    targets: list[Any] = [factory, factory.__init__] if isinstance(factory, type) else [factory]
+    targets: list[Any] = [factory]
+    if isinstance(factory, type):
+        targets.append(getattr(factory, "__init__"))  # noqa: B009 (mypy: unsound on instances)
     out: dict[str, Any] = {}
     for target in targets:
         try:

@@ -26,8 +26,9 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from xlner.bench.schema import BenchReport, Run, TranslateTrain, as_bench
 from xlner.bench.stagefit import StageFit, average, fit_stage, fit_steps
 from xlner.errors import XlnerError
 
@@ -127,56 +128,49 @@ def mix(models: Sequence[CostModel]) -> CostModel:
     return replace(models[0], methods=tuple(methods))
 
 
-def runs_of(rows: Iterable[Mapping[str, Any]], held_back: bool) -> list[Mapping[str, Any]]:
+class _Timed(Protocol):
+    @property
+    def holdout(self) -> bool: ...
+
+
+R = TypeVar("R", bound=_Timed)
+
+
+def runs_of(rows: Iterable[R], held_back: bool) -> list[R]:
     """The runs to fit on: all of them, or (``held_back=False``) those not held back."""
-    return [r for r in rows if held_back or not r.get("holdout")]
+    return [r for r in rows if held_back or not r.holdout]
 
 
-def _one_language(rows: Iterable[Mapping[str, Any]], key: str = "") -> list[dict[str, Any]]:
-    """Runs of one language each (``sentences``), as stage runs; ``key``: the run's seconds
-    are ``row[key]``, for a stage of that name."""
-    out = []
-    for r in rows:
-        row = {**r, "sentences_per_language": [r["sentences"]]}
-        if key:
-            row["stage_seconds"] = {key: r[key]}
-        out.append(row)
-    return out
-
-
-def _per_word(rows: Iterable[Mapping[str, Any]]) -> bool:
+def _per_word(rows: Iterable[Run]) -> bool:
     """Whether every run recorded its words per language (then stages are fitted per word)."""
-    return all("words_per_language" in r for r in rows)
+    return all(r.words_per_language is not None for r in rows)
 
 
 def _fit_stages(
-    rows: Sequence[Mapping[str, Any]], names: Iterable[str], per_word: bool = False
+    rows: Sequence[Run], names: Iterable[str], per_word: bool = False
 ) -> dict[str, StageFit]:
-    runs = [r["sentences_per_language"] for r in rows]
-    words = [r["words_per_language"] for r in rows] if per_word else None
+    runs = [r.sentences_per_language for r in rows]
+    words = [r.words_per_language or [] for r in rows] if per_word else None
     squares = None
-    if per_word and all("squared_words_per_language" in r for r in rows):
-        squares = [r["squared_words_per_language"] for r in rows]
+    if per_word and all(r.squared_words_per_language is not None for r in rows):
+        squares = [r.squared_words_per_language or [] for r in rows]
     return {
-        s: fit_stage(runs, [r["stage_seconds"].get(s, 0.0) for r in rows], words, squares)
+        s: fit_stage(runs, [r.stage_seconds.get(s, 0.0) for r in rows], words, squares)
         for s in sorted(set(names))
     }
 
 
-def bench_languages(bench: Mapping[str, Any]) -> list[str]:
+def bench_languages(bench: BenchReport | Mapping[str, Any]) -> list[str]:
     """The languages a bench of real languages (``--datasets``) timed on their own."""
-    rows = bench.get("cost_points", {}).get("rows", [])
-    langs = [r["langs"][0] for r in rows if len(set(r.get("langs") or [])) == 1]
-    return list(dict.fromkeys(langs))
+    rows = as_bench(bench).cost_points.rows
+    return list(dict.fromkeys(r.langs[0] for r in rows if len(set(r.langs)) == 1))
 
 
-def of_languages(
-    rows: Iterable[Mapping[str, Any]], langs: Collection[str] | None
-) -> list[Mapping[str, Any]]:
+def of_languages(rows: Iterable[Run], langs: Collection[str] | None) -> list[Run]:
     """The runs of only these languages (``None``: every run)."""
     if langs is None:
         return list(rows)
-    return [r for r in rows if r.get("langs") and set(r["langs"]) <= set(langs)]
+    return [r for r in rows if r.langs and set(r.langs) <= set(langs)]
 
 
 def _load(roles: Iterable[str], loads: Mapping[str, float], backends: Mapping[str, str]) -> float:
@@ -187,16 +181,8 @@ def _load(roles: Iterable[str], loads: Mapping[str, float], backends: Mapping[st
     return sum(seen.values())
 
 
-def need(bench: Mapping[str, Any], key: str, where: str = "the bench JSON") -> Any:
-    if key not in bench:
-        raise XlnerError(
-            f"{where} has no {key!r}: re-run `xlner bench pipeline` with this xlner version"
-        )
-    return bench[key]
-
-
 def fit_bench(
-    bench: Mapping[str, Any],
+    bench: BenchReport | Mapping[str, Any],
     *,
     held_back: bool = True,
     langs: Collection[str] | None = None,
@@ -206,16 +192,15 @@ def fit_bench(
     the runs the bench held back (to predict them: :func:`validate`); ``langs``: only the
     runs of these languages; ``per_word``: per word or per sentence (default: per word where
     every run recorded its words)."""
-    points = need(bench, "cost_points")
-    methods_info: Mapping[str, Mapping[str, Any]] = points["methods"]
-    rows = of_languages(runs_of(points["rows"], held_back), langs)
+    b = as_bench(bench)
+    methods_info = b.cost_points.methods
+    rows = of_languages(runs_of(b.cost_points.rows, held_back), langs)
     if not rows:
         which = f" of {', '.join(sorted(langs))}" if langs is not None else ""
         raise XlnerError(f"the bench JSON has no timed runs{which} to fit")
-    stage_names = [s for info in methods_info.values() for s in info["stages"]]
+    stage_names = [s for info in methods_info.values() for s in info.stages]
     fits = _fit_stages(rows, stage_names, _per_word(rows) if per_word is None else per_word)
-    loads = bench.get("role_load_seconds", {})
-    backends = bench.get("role_backends", {})
+    loads, backends = b.role_load_seconds, b.role_backends
     methods: list[MethodCost] = []
     for name, info in methods_info.items():
         family = MODEL_TRANSFER if name == MODEL_TRANSFER else TRANSLATE_TEST
@@ -223,25 +208,23 @@ def fit_bench(
             MethodCost(
                 family,
                 "" if family == MODEL_TRANSFER else name,
-                {s: fits[s] for s in info["stages"]},
-                _load(info["roles"], loads, backends),
+                {s: fits[s] for s in info.stages},
+                _load(info.roles, loads, backends),
             )
         )
     notes: list[str] = []
-    tt = bench.get("translate_train")
-    if tt and not tt.get("skipped"):
-        trt, notes = _translate_train(tt, loads, backends, held_back)
+    if b.translate_train is not None:
+        trt, notes = _translate_train(b.translate_train, loads, backends, held_back)
         methods += trt
-    usd = float(bench.get("config", {}).get("usd_per_hour", 0.0))
-    return CostModel(tuple(methods), usd, tuple(notes))
+    return CostModel(tuple(methods), b.config.usd_per_hour, tuple(notes))
 
 
-def finetune_steps(tt: Mapping[str, Any], sentences: float) -> int:
+def finetune_steps(tt: TranslateTrain, sentences: float) -> int:
     """Optimiser steps of fine-tuning on the silver data of ``sentences`` English sentences
     (the Trainer's count: batches per epoch, rounded up, times the epochs)."""
-    ft = tt["finetune"]
-    per_epoch = math.ceil(ft["items_per_sentence"] * sentences / ft["batch_size"])
-    return math.ceil(ft["epochs"] * per_epoch)
+    ft = tt.finetune
+    per_epoch = math.ceil(ft.items_per_sentence * sentences / ft.batch_size)
+    return math.ceil(ft.epochs * per_epoch)
 
 
 @dataclass(frozen=True)
@@ -252,41 +235,42 @@ class TrainFits:
     tag: StageFit  # the tuned tagger's pass
 
 
-def train_fits(tt: Mapping[str, Any], held_back: bool) -> TrainFits:
-    names = [s for info in tt["methods"].values() for s in info["stages"]]
-    data = _fit_stages(_one_language(runs_of(tt["slices"], held_back)), names)
-    runs = runs_of(tt["finetune"]["runs"], held_back)
-    fixed, per_step = fit_steps([r["steps"] for r in runs], [r["seconds"] for r in runs])
-    inf = _one_language(runs_of(tt["inference"]["rows"], held_back), "seconds")
-    tag = _fit_stages(inf, ["seconds"])["seconds"]
-    return TrainFits(data, fixed, per_step, tag)
+def train_fits(tt: TranslateTrain, held_back: bool) -> TrainFits:
+    names = [s for info in tt.methods.values() for s in info.stages]
+    slices = [Run([r.sentences], r.stage_seconds) for r in runs_of(tt.slices, held_back)]
+    data = _fit_stages(slices, names)
+    runs = runs_of(tt.finetune.runs, held_back)
+    fixed, per_step = fit_steps([r.steps for r in runs], [r.seconds for r in runs])
+    inf = runs_of(tt.inference.rows, held_back)
+    tag = _fit_stages([Run([r.sentences], {"seconds": r.seconds}) for r in inf], ["seconds"])
+    return TrainFits(data, fixed, per_step, tag["seconds"])
 
 
 def _translate_train(
-    tt: Mapping[str, Any], loads: Mapping[str, float], backends: Mapping[str, str], held_back: bool
+    tt: TranslateTrain, loads: Mapping[str, float], backends: Mapping[str, str], held_back: bool
 ) -> tuple[list[MethodCost], list[str]]:
-    n_train = float(tt["train_size"])
+    n_train = float(tt.train_size)
     f = train_fits(tt, held_back)
     steps = finetune_steps(tt, n_train)
-    ft = tt["finetune"]
+    ft = tt.finetune
     out = []
-    for name, info in tt["methods"].items():
-        once = {f"{s} ({n_train:,.0f} sent.)": f.data[s].seconds(n_train) for s in info["stages"]}
+    for name, info in tt.methods.items():
+        once = {f"{s} ({n_train:,.0f} sent.)": f.data[s].seconds(n_train) for s in info.stages}
         once[f"fine-tune ({steps:,} steps)"] = f.fixed + f.per_step * steps
-        once["load tuned tagger"] = float(tt["inference"].get("load_seconds", 0.0))
+        once["load tuned tagger"] = tt.inference.load_seconds
         tagging = {"tag (tuned model)": f.tag}
         out.append(
-            MethodCost(TRANSLATE_TRAIN, name, tagging, _load(info["roles"], loads, backends), once)
+            MethodCost(TRANSLATE_TRAIN, name, tagging, _load(info.roles, loads, backends), once)
         )
-    sizes = sorted({int(r["sentences"]) for r in runs_of(tt["slices"], held_back)})
-    step_runs = sorted({int(r["steps"]) for r in runs_of(ft["runs"], held_back)})
+    sizes = sorted({int(r.sentences) for r in runs_of(tt.slices, held_back)})
+    step_runs = sorted({int(r.steps) for r in runs_of(ft.runs, held_back)})
     notes = [
         f"translate-train's one-time cost per language is extrapolated: its data stages were "
         f"timed on {_series(sizes)} English sentences and fitted per stage, then evaluated at "
         f"the {n_train:,.0f} sentences of the training set; fine-tuning was timed at "
         f"{_series(step_runs)} steps ({f.per_step:.3g} s per step + {f.fixed:.3g} s) and "
-        f"evaluated at {steps:,} steps ({ft['epochs']:g} epoch(s) of "
-        f"{ft['items_per_sentence'] * n_train:,.0f} items, batch {ft['batch_size']})."
+        f"evaluated at {steps:,} steps ({ft.epochs:g} epoch(s) of "
+        f"{ft.items_per_sentence * n_train:,.0f} items, batch {ft.batch_size})."
     ]
     return out, notes
 
@@ -295,9 +279,10 @@ def _series(xs: Sequence[int]) -> str:
     return ", ".join(f"{x:,}" for x in xs) if xs else "no"
 
 
-def fit_languages(bench: Mapping[str, Any]) -> dict[str, CostModel]:
+def fit_languages(bench: BenchReport | Mapping[str, Any]) -> dict[str, CostModel]:
     """Each language's own cost model, fitted on its own runs (benches of real languages)."""
-    return {lang: fit_bench(bench, langs={lang}) for lang in bench_languages(bench)}
+    b = as_bench(bench)
+    return {lang: fit_bench(b, langs={lang}) for lang in bench_languages(b)}
 
 
 def duration(seconds: float) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from xlner.bench.schema import Validation
 from xlner.data import Sentence
 from xlner.errors import XlnerError
 
@@ -130,10 +131,10 @@ def format_languages(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def format_loo(v: Mapping[str, Any]) -> list[str]:
+def format_loo(v: Validation) -> list[str]:
     """The held-back-language table: largest error per method and language."""
-    langs = list(v["languages"])
-    methods = list(dict.fromkeys(x["method"] for x in v["rows"]))
+    langs = list(v.languages or {})
+    methods = list(dict.fromkeys(x.method for x in v.rows))
     lines = [
         "Each language held back, predicted from the pooled fit of the others (largest error "
         "over its runs; in brackets the same with a per-sentence model):",
@@ -144,13 +145,15 @@ def format_loo(v: Mapping[str, Any]) -> list[str]:
     for m in methods:
         cells = []
         for lang in langs:
-            got = [x for x in v["rows"] if x["method"] == m and x["language"] == lang]
-            worst = max(got, key=lambda x: abs(x["error"]))
+            got = [x for x in v.rows if x.method == m and x.language == lang]
+            worst = max(got, key=lambda x: abs(x.error or 0.0))
             cells.append(
-                f"{100 * worst['error']:+.1f}% ({100 * worst['per_sentence_error']:+.0f}%)"
+                f"{100 * (worst.error or 0.0):+.1f}% "
+                f"({100 * (worst.per_sentence_error or 0.0):+.0f}%)"
             )
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
-    lines.append(f"Largest error: {100 * v['max_abs_error']:.1f}% (floor {100 * v['floor']:.0f}%).")
+    top = 100 * (v.max_abs_error or 0.0)
+    lines.append(f"Largest error: {top:.1f}% (floor {100 * v.floor:.0f}%).")
     return lines
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import tempfile
 import time
 from collections.abc import Sequence
@@ -67,6 +66,7 @@ from xlner.bench.measures import (
     translator_of,
 )
 from xlner.bench.report import format_markdown, write_plots
+from xlner.bench.schema import write_bench
 from xlner.bench.synthetic import SYNTHETIC_LANGS, synthetic_sentences
 from xlner.bench.translate_train import TrainBenchConfig
 from xlner.data import Sentence
@@ -306,11 +306,10 @@ def _write(cfg: BenchConfig, result: dict[str, Any]) -> None:
     """bench.json (the measurements first: a failing check below loses none of them), then
     with the cost model's checks added, bench.md and the plots."""
     cfg.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(cfg.out / "bench.json", json.dumps(result, indent=1, default=float))
-    result["validation"] = validate(result)
-    if len(bench_languages(result)) >= 2:
-        result["validation_languages"] = leave_one_language_out(result)
-    atomic_write_text(cfg.out / "bench.json", json.dumps(result, indent=1, default=float))
+    report = write_bench(cfg.out / "bench.json", result)
+    loo = leave_one_language_out(report) if len(bench_languages(report)) >= 2 else None
+    report = replace(report, validation=validate(report), validation_languages=loo)
+    result.update(write_bench(cfg.out / "bench.json", report).to_json())
     markdown = "\n".join([format_markdown(result), *format_languages(result)])
     atomic_write_text(cfg.out / "bench.md", markdown)
     if cfg.plots:

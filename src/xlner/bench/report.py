@@ -85,8 +85,10 @@ def format_cost_model(r: dict[str, Any]) -> list[str]:
     held-back runs and the break-even points (one language)."""
     from xlner.bench.breakeven import break_even, counterpart
     from xlner.bench.costmodel import TRANSLATE_TEST, TRANSLATE_TRAIN, duration, fit_bench
+    from xlner.bench.schema import as_bench
 
-    model = fit_bench(r)
+    b = as_bench(r)
+    model = fit_bench(b)
     lines = [
         "Cost model (fitted on every run; per language: fixed + per sentence + √n part):",
         "",
@@ -106,11 +108,10 @@ def format_cost_model(r: dict[str, Any]) -> list[str]:
         lines += ["", f"translate-train one-time work per language ({trt[0].name}):", ""]
         lines += [f"- {k}: {duration(v)}" for k, v in trt[0].once.items()]
         lines += ["", *model.notes]
-    tt = r.get("translate_train") or {}
-    if tt.get("skipped"):
-        lines += ["", f"translate-train skipped: {tt['skipped']}"]
-    v = r.get("validation") or {}
-    if v.get("rows"):
+    if b.translate_train_skipped:
+        lines += ["", f"translate-train skipped: {b.translate_train_skipped}"]
+    v = b.validation
+    if v is not None and v.rows:
         lines += [
             "",
             "Held-back runs predicted by the model fitted without them:",
@@ -118,14 +119,13 @@ def format_cost_model(r: dict[str, Any]) -> list[str]:
             "| run | method | measured (s) | predicted (s) | error |",
             "|---|---|---:|---:|---:|",
         ]
-        for x in v["rows"]:
-            err = "" if x["error"] is None else f"{100 * x['error']:+.1f}%"
+        for x in v.rows:
+            err = "" if x.error is None else f"{100 * x.error:+.1f}%"
             lines.append(
-                f"| {x['run']} | {x['method']} | {x['measured_s']:.2f} | "
-                f"{x['predicted_s']:.2f} | {err} |"
+                f"| {x.run} | {x.method} | {x.measured_s:.2f} | {x.predicted_s:.2f} | {err} |"
             )
         lines.append(
-            f"Largest error: {100 * v['max_abs_error']:.1f}% (floor {100 * v['floor']:.0f}%)."
+            f"Largest error: {100 * (v.max_abs_error or 0.0):.1f}% (floor {100 * v.floor:.0f}%)."
         )
     pairs = [(t, counterpart(t, trt)) for t in model.family(TRANSLATE_TEST)] if trt else []
     if pairs:

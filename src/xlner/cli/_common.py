@@ -141,11 +141,12 @@ def stage_options(sp: argparse.ArgumentParser) -> None:
             continue
         kind = next((a for a in typing.get_args(hints[f.name]) if a is not type(None)), None)
         kind = kind or hints[f.name]
+        convert: Any = positive if meta.get("min") == 1 else None if kind is str else kind
         g.add_argument(
             flag,
             help=meta["help"],
             default=f.default,
-            type=positive if meta.get("min") == 1 else None if kind is str else kind,
+            type=convert,
             **({"choices": meta["choices"]} if "choices" in meta else {}),
         )
     for kind, example in BACKEND_OPTIONS.items():
@@ -170,7 +171,7 @@ def stage_config(args: argparse.Namespace) -> StageConfig:
     own options checked against their constructors (before any model loads)."""
     from xlner.stages import StageConfig
 
-    values = {}
+    values: dict[str, Any] = {}
     for f in _option_fields():
         value = getattr(args, f.metadata.get("flag", f.name))
         values[f.name] = not value if f.metadata.get("negate") else value

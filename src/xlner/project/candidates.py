@@ -145,7 +145,7 @@ class CandidateProjector:
         return Projection(spans, sources, lost)
 
 
-def _make(candidates: str, model: str | None, options: dict) -> CandidateProjector:
+def _make(candidates: str, model: str | None, options: dict[str, object]) -> CandidateProjector:
     if model:
         options = {**options, "matching": model}
     return CandidateProjector(**{**options, "candidates": candidates})  # type: ignore[arg-type]
