@@ -13,22 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from xlner.data import Alignment
 from xlner.errors import XlnerError
-from xlner.models.loading import load_pretrained, pick_device, require_transformers
-from xlner.models.runtime import (
-    Encoder,
-    Runtime,
-    default_max_tokens,
-    load_encoder,
-    runtime_for,
-)
-from xlner.models.subwords import max_subwords, window_batches
+from xlner.models.hfbackend import HFEncoderBackend
 
 DEFAULT_ENCODER = "bert-base-multilingual-cased"
 #: Sentence pairs embedded and aligned together by the embedding aligners.
@@ -41,7 +32,11 @@ class Embedded:
     word_ids: np.ndarray  # (n_subwords,), the word of each subword
 
 
-class SubwordEncoder:
+class SubwordEncoder(HFEncoderBackend):
+    what = "aligner"
+    default_model = DEFAULT_ENCODER
+    task = "hidden"
+
     def __init__(
         self,
         model: str | None = None,
@@ -54,51 +49,27 @@ class SubwordEncoder:
         runtime: str | None = None,
         max_length: int | None = None,
     ) -> None:
-        self.model_name = model or DEFAULT_ENCODER
-        self.layer = layer
-        self.batch_size = batch_size  # at most this many windows per batch (None: no cap)
-        self.device = pick_device(device)
-        self.max_tokens = max_tokens or default_max_tokens(self.device)
-        self._runtime_option = (runtime, dtype)
-        if runtime not in (None, "", "auto") or dtype not in (None, "", "auto"):
-            self.runtime  # noqa: B018  (an unknown runtime is an error now, not at first use)
-        self._max_length = max_length
-
-    @cached_property
-    def runtime(self) -> Runtime:
-        """The runtime this backend runs (the device's default for its model's family, unless
-        one was chosen)."""
-        return runtime_for(
-            *self._runtime_option, self.device, "hidden", self.model_name, self.layer
+        self.layer: int = layer
+        super().__init__(
+            model,
+            batch_size=batch_size,
+            max_length=max_length,
+            device=device,
+            dtype=dtype,
+            runtime=runtime,
+            max_tokens=max_tokens,
         )
 
     @property
     def signature(self) -> str:
         """What changes the vectors: model, layer, runtime."""
-        return f"{self.model_name}|layer={self.layer}|runtime={self.runtime.name}"
-
-    @cached_property
-    def _loaded(self) -> tuple[Any, Encoder]:
-        encoder = load_encoder(self.model_name, "hidden", self.runtime, self.device, self.layer)
-        transformers = require_transformers()
-        tok = load_pretrained(transformers.AutoTokenizer, self.model_name, "aligner")
-        return tok, encoder
-
-    @property
-    def tokenizer(self) -> Any:
-        return self._loaded[0]
-
-    @property
-    def max_length(self) -> int:
-        tok, encoder = self._loaded
-        return max_subwords(encoder.config, tok, self._max_length)
+        return "|".join(self.signature_parts(f"layer={self.layer}"))
 
     def embed(self, sentences: Sequence[Sequence[str]]) -> list[Embedded]:
         """Subword vectors of ``layer`` for every sentence (empty sentences give empty arrays)."""
-        tok, encoder = self._loaded
+        encoder = self.model
         parts: Parts = {}
-        batches = window_batches(tok, sentences, self.max_length, self.max_tokens, self.batch_size)
-        for batch, enc in batches:
+        for batch, enc in self.batches(sentences):
             hidden = encoder(enc.input_ids, enc.attention_mask)
             for row, (si, a, _) in enumerate(batch):
                 wids = enc.word_ids[row]

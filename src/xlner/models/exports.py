@@ -29,9 +29,8 @@ from xlner.io.integrity import build_once
 from xlner.models.loading import (
     cache_dir,
     cpu_threads,
-    load_pretrained,
+    load_tokenizer,
     require_torch,
-    require_transformers,
     resolve_model,
 )
 from xlner.models.runtime import CT2_FAMILIES, Task, load_torch_model
@@ -255,7 +254,6 @@ def export_ct2(model: str, task: Task, layer: int | None, precision: str, out: P
     """Convert ``model`` (its base encoder, cut after ``layer`` for ``hidden``) to CTranslate2
     in ``out``; for ``logits`` the linear classifier is saved beside it as ``head.npz``."""
     ct2 = require_ctranslate2()
-    transformers = require_transformers()
     net, truncated = load_torch_model(model, task, layer)
     family = net.config.model_type
     if family not in CT2_FAMILIES or (task == "hidden" and not truncated):
@@ -277,7 +275,7 @@ def export_ct2(model: str, task: Task, layer: int | None, precision: str, out: P
                 else np.zeros(head.weight.shape[0], np.float32)
             ),
         )
-    tokenizer = load_pretrained(transformers.AutoTokenizer, model, "encoder")
+    tokenizer = load_tokenizer(model, "encoder")
     spec = _ct2_spec(base, tokenizer)
 
     class Converter(ct2.converters.Converter):  # type: ignore[name-defined]

@@ -221,14 +221,24 @@ def torch_dtype(name: str | None, device: str) -> Any:
     return table[name]
 
 
-def load_model_and_tokenizer(
-    auto_class: str, name: str, what: str, device: str, dtype: str | None = None
-) -> tuple[Any, Any]:
-    """``(tokenizer, model)`` for ``transformers.<auto_class>``, on ``device``, in eval mode."""
+def load_tokenizer(name: str, what: str) -> Any:
+    """The tokenizer of model ``name`` (``what``: the kind of model, for errors)."""
+    return load_pretrained(require_transformers().AutoTokenizer, name, what)
+
+
+def load_torch(auto_class: str, name: str, what: str, device: str, dtype: str | None = None) -> Any:
+    """The ``transformers.<auto_class>`` model ``name`` in ``dtype``, on ``device``, in eval
+    mode."""
     transformers = require_transformers()
-    tok = load_pretrained(transformers.AutoTokenizer, name, what)
     model = load_pretrained(
         getattr(transformers, auto_class), name, what, dtype=torch_dtype(dtype, device)
     )
     model.to(device).eval()
-    return tok, model
+    return model
+
+
+def load_model_and_tokenizer(
+    auto_class: str, name: str, what: str, device: str, dtype: str | None = None
+) -> tuple[Any, Any]:
+    """``(tokenizer, model)`` for ``transformers.<auto_class>``, on ``device``, in eval mode."""
+    return load_tokenizer(name, what), load_torch(auto_class, name, what, device, dtype)

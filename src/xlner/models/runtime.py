@@ -47,6 +47,8 @@ from xlner.models.loading import (
 )
 
 Task = Literal["hidden", "logits"]
+#: The kind of work a token budget is for: an encoder's forward pass or seq2seq generation.
+Work = Literal["encode", "generate"]
 
 ENGINES = ("torch", "onnx", "ct2")
 PRECISIONS: dict[str, tuple[str, ...]] = {
@@ -140,7 +142,6 @@ def parse_runtime(
     return rt
 
 
-#: Padded subword tokens per encoder batch (see docs/benchmarks.md, "Token budget").
 #: Padded tokens per batch, by the kind of work and device: an encoder's forward pass
 #: (taggers, aligners) and a seq2seq model's generation (translators; beams and the decoder's
 #: cache make a source token cost far more memory). See docs/benchmarks.md.
@@ -152,9 +153,29 @@ DEFAULT_MAX_TOKENS: dict[tuple[str, str], int] = {
 }
 
 
-def default_max_tokens(device: str, work: Literal["encode", "generate"] = "encode") -> int:
+def default_max_tokens(device: str, work: Work = "encode") -> int:
     """The one table of token budgets (:data:`DEFAULT_MAX_TOKENS`)."""
     return DEFAULT_MAX_TOKENS[(work, "cpu" if device.startswith("cpu") else "cuda")]
+
+
+def is_auto(option: str | None) -> bool:
+    """Whether a runtime or dtype option leaves the choice to xlner (``None``, ``""``, ``auto``)."""
+    return option in (None, "", "auto")
+
+
+def dtype_runtime(dtype: str | None, device: str) -> Runtime:
+    """PyTorch in ``dtype`` (``None``/``auto``: fp32): the runtime of the older ``dtype=`` option
+    and of the PyTorch-only backends (the HF translator)."""
+    if is_auto(dtype):
+        return Runtime("torch")
+    assert dtype is not None
+    name = dtype.strip().lower()
+    precision = {"float32": "fp32", "float16": "fp16", "bfloat16": "bf16"}.get(name, name)
+    if precision not in PRECISIONS["torch"]:
+        raise XlnerError(f"unknown dtype {dtype!r}; choose one of: auto, fp32, bf16, fp16")
+    if precision == "fp16" and device.startswith("cpu"):
+        raise XlnerError("dtype fp16 needs a GPU; use fp32 or bf16 on the CPU")
+    return Runtime("torch", precision)
 
 
 def runtime_for(
@@ -170,9 +191,9 @@ def runtime_for(
     quality checks on this machine, measured once and cached
     (:func:`xlner.models.autoruntime.chosen_runtime`), or with ``XLNER_RUNTIME_AUTO=rule`` the
     fixed rule of :func:`default_runtime` for ``task`` and the family of ``model``."""
-    if runtime in (None, "", "auto") and dtype not in (None, "", "auto"):
-        return parse_runtime(f"torch-{dtype}", device)
-    if runtime not in (None, "", "auto") or model is None:
+    if is_auto(runtime) and not is_auto(dtype):
+        return dtype_runtime(dtype, device)
+    if not is_auto(runtime) or model is None:
         return parse_runtime(runtime, device, task)
     from xlner.models.autoruntime import auto_mode, chosen_runtime
 

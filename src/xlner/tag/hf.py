@@ -14,21 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
 from xlner.data import Span, tags_to_spans
 from xlner.errors import XlnerError
-from xlner.models.loading import load_pretrained, pick_device, require_transformers
-from xlner.models.runtime import (
-    Encoder,
-    Runtime,
-    default_max_tokens,
-    load_encoder,
-    runtime_for,
-)
-from xlner.models.subwords import max_subwords, window_batches
+from xlner.models.hfbackend import HFEncoderBackend
 from xlner.progress import progress
 from xlner.tag.base import as_tag, normalise_label
 
@@ -43,7 +34,11 @@ class TaggedSentence:
     probs: np.ndarray  # (n_words, n_labels) label probabilities of each word's first subword
 
 
-class HFTagger:
+class HFTagger(HFEncoderBackend):
+    what = "tagger"
+    default_model = DEFAULT_MODEL
+    task = "logits"
+
     def __init__(
         self,
         model: str | None = None,
@@ -60,58 +55,30 @@ class HFTagger:
     ) -> None:
         if block < 1:
             raise XlnerError("block must be at least 1")
-        self.model_name = model or DEFAULT_MODEL
-        self.batch_size = batch_size  # at most this many windows per batch (None: no cap)
-        self._max_length = max_length
-        self.device = pick_device(device)
-        self.max_tokens = max_tokens or default_max_tokens(self.device)
-        self._runtime_option = (runtime, dtype)
-        if runtime not in (None, "", "auto") or dtype not in (None, "", "auto"):
-            self.runtime  # noqa: B018  (an unknown runtime is an error now, not at first use)
+        super().__init__(
+            model,
+            batch_size=batch_size,  # at most this many windows per batch (None: no cap)
+            max_length=max_length,
+            device=device,
+            dtype=dtype,
+            runtime=runtime,
+            max_tokens=max_tokens,
+        )
         self.block = block
         self.label_map = label_map
         self.show_progress = show_progress
 
-    @cached_property
-    def runtime(self) -> Runtime:
-        """The runtime this backend runs (the device's default for its model's family, unless
-        one was chosen)."""
-        return runtime_for(*self._runtime_option, self.device, "logits", self.model_name)
-
     @property
     def signature(self) -> str:
-        from xlner.models.loading import build_label
-
-        return f"hf-tagger|{build_label(self.model_name)}|runtime={self.runtime.name}"
-
-    @cached_property
-    def _loaded(self) -> tuple[Any, Encoder]:
-        encoder = load_encoder(self.model_name, "logits", self.runtime, self.device)
-        transformers = require_transformers()
-        tok = load_pretrained(transformers.AutoTokenizer, self.model_name, "tagger")
-        return tok, encoder
-
-    @property
-    def tokenizer(self) -> Any:
-        return self._loaded[0]
-
-    @property
-    def model(self) -> Encoder:
-        """The loaded encoder (on :attr:`runtime`)."""
-        return self._loaded[1]
+        return "|".join(["hf-tagger", *self.signature_parts()])
 
     @cached_property
     def labels(self) -> list[str]:
         id2label = self.model.config.id2label
         return [as_tag(id2label[i]) for i in range(len(id2label))]
 
-    @property
-    def max_length(self) -> int:
-        """Maximum subwords per window, special tokens included."""
-        return max_subwords(self.model.config, self.tokenizer, self._max_length)
-
     def tag_with_probs(self, sentences: Sequence[Sequence[str]]) -> list[TaggedSentence]:
-        tok, model = self.tokenizer, self.model
+        model = self.model
         n_labels = len(self.labels)
         probs = [np.zeros((len(s), n_labels), dtype=np.float32) for s in sentences]
         o_index = self.labels.index("O") if "O" in self.labels else 0
@@ -120,8 +87,7 @@ class HFTagger:
         starts = range(0, len(sentences), self.block)
         for start in progress(starts, desc="tag", enabled=self.show_progress):
             block = sentences[start : start + self.block]
-            batches = window_batches(tok, block, self.max_length, self.max_tokens, self.batch_size)
-            for batch, enc in batches:
+            for batch, enc in self.batches(block):
                 p_all = _softmax(model(enc.input_ids, enc.attention_mask))
                 for row, (si, a, _) in enumerate(batch):
                     wids = enc.word_ids[row]

@@ -20,7 +20,7 @@ from typing import Any
 
 from xlner.errors import MissingDependencyError, MissingModelError, UnsupportedLanguageError
 from xlner.languages import nllb_code
-from xlner.models.loading import cpu_threads, load_pretrained, require_transformers
+from xlner.models.loading import cpu_threads, load_tokenizer
 from xlner.models.runtime import default_max_tokens
 from xlner.models.subwords import token_batches
 
@@ -132,8 +132,7 @@ class CT2Translator:
 
     @cached_property
     def tokenizer(self) -> Any:
-        transformers = require_transformers()
-        return load_pretrained(transformers.AutoTokenizer, self.tokenizer_name, "translator")
+        return load_tokenizer(self.tokenizer_name, "translator")
 
     def _is_nllb(self) -> bool:
         return "nllb" in type(self.tokenizer).__name__.lower()

@@ -16,27 +16,24 @@ would with a trained model.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 from xlner.errors import UnsupportedLanguageError
 from xlner.languages import get_language, nllb_code
-from xlner.models.loading import (
-    load_model_and_tokenizer,
-    pick_device,
-    require_torch,
-    require_transformers,
-)
-from xlner.models.runtime import default_max_tokens
+from xlner.models.hfbackend import HFBackend
+from xlner.models.loading import load_torch, require_torch, require_transformers
 from xlner.models.subwords import token_batches
 from xlner.progress import progress
 
 DEFAULT_MODEL = "facebook/nllb-200-distilled-600M"
 
 
-class HFTranslator:
+class HFTranslator(HFBackend[Any]):
+    what = "translator"
+    default_model = DEFAULT_MODEL
+    work = "generate"
+
     def __init__(
         self,
         model: str | None = None,
@@ -51,41 +48,25 @@ class HFTranslator:
         sort_by_length: bool = True,
         show_progress: bool = False,
     ) -> None:
-        self.model_name = model or DEFAULT_MODEL
+        super().__init__(model, device=device, dtype=dtype, max_tokens=max_tokens)
         self.batch_size = batch_size  # at most this many sentences per batch (None: no cap)
         self.max_length = max_length
         self.num_beams = num_beams
-        self.device = pick_device(device)
-        self.max_tokens = max_tokens or default_max_tokens(self.device, "generate")
-        self.dtype = dtype
         self.output_ratio = output_ratio
         self.sort_by_length = sort_by_length
         self.show_progress = show_progress
-        self.load_seconds = 0.0
 
     @property
     def signature(self) -> str:
-        return (
-            f"hf|{self.model_name}|beams={self.num_beams}|max_length={self.max_length}"
-            f"|ratio={self.output_ratio}|dtype={self.dtype or 'auto'}"
+        name, dtype = self.signature_parts()
+        own = [f"beams={self.num_beams}", f"max_length={self.max_length}"]
+        return "|".join(["hf", name, *own, f"ratio={self.output_ratio}", dtype])
+
+    def _load_model(self) -> Any:
+        precision = self.runtime.precision
+        return load_torch(
+            "AutoModelForSeq2SeqLM", self.model_name, self.what, self.device, precision
         )
-
-    @cached_property
-    def _loaded(self) -> tuple[Any, Any]:
-        start = time.perf_counter()
-        tok, model = load_model_and_tokenizer(
-            "AutoModelForSeq2SeqLM", self.model_name, "translator", self.device, self.dtype
-        )
-        self.load_seconds = time.perf_counter() - start
-        return tok, model
-
-    @property
-    def tokenizer(self) -> Any:
-        return self._loaded[0]
-
-    @property
-    def model(self) -> Any:
-        return self._loaded[1]
 
     @property
     def family(self) -> str:
