@@ -6,7 +6,8 @@ keeps the index of its word. Only the embeddings and the first ``layer`` layers 
 embedded in length-sorted batches capped by padded tokens (``max_tokens``), so memory is bounded
 by the batch, not by the corpus; aligners embed and align ``block`` pairs at a time, so a call's
 memory does not grow with its number of pairs. Sentences longer than the model's maximum are
-embedded in windows of whole words.
+embedded in windows of whole words. Model, device, runtime, tokenizer and load time are the HF
+base's (:mod:`xlner.models.hfbackend`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ windows of whole words that fit and tagged piece by piece — never silently tru
 are length-sorted and capped by padded tokens (``max_tokens``); ``block`` sentences are
 tokenised at a time, so memory does not grow with a call's size. The model runs on the chosen
 runtime (:mod:`xlner.models.runtime`: PyTorch, ONNX Runtime, CTranslate2), recorded in the
-signature. IOB1 output (as in XLM-R-large CoNLL-03) decodes with seqeval's rules.
+signature. IOB1 output (as in XLM-R-large CoNLL-03) decodes with seqeval's rules. Model,
+device, runtime, tokenizer and load time are the HF base's (:mod:`xlner.models.hfbackend`).
 """
 
 from __future__ import annotations

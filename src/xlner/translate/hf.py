@@ -11,6 +11,9 @@ sentences with ``batch_size``, when given), and the output order restored.
 ``output_ratio`` (benchmarks with random weights): force every output to
 ``ceil(source tokens x ratio)`` tokens, so generation cost follows the source length as it
 would with a trained model.
+
+Model, device, dtype (PyTorch only), tokenizer and load time are the HF base's
+(:mod:`xlner.models.hfbackend`); the dtype is part of the signature.
 """
 
 from __future__ import annotations
