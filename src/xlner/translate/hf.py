@@ -61,9 +61,12 @@ class HFTranslator(HFBackend[Any]):
 
     @property
     def signature(self) -> str:
-        name, dtype = self.signature_parts()
-        own = [f"beams={self.num_beams}", f"max_length={self.max_length}"]
-        return "|".join(["hf", name, *own, f"ratio={self.output_ratio}", dtype])
+        own = (
+            f"beams={self.num_beams}",
+            f"max_length={self.max_length}",
+            f"ratio={self.output_ratio}",
+        )
+        return "|".join(["hf", *self.signature_parts(*own)])
 
     def _load_model(self) -> Any:
         precision = self.runtime.precision
