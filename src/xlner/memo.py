@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class StageMemo:
         self.root = Path(root)
         self.hits = 0
         self.misses = 0
+        self._count = threading.Lock()  # stage threads (overlap) count hits and misses together
 
     def path(self, stage: str, key: str) -> Path:
         return self.root / stage / f"{key}.json.gz"
@@ -96,9 +98,11 @@ class StageMemo:
     def get_or_compute(self, stage: str, key: str, codec: Codec[T], compute: Callable[[], T]) -> T:
         found, value = self.load(stage, key, codec)
         if found:
-            self.hits += 1
+            with self._count:
+                self.hits += 1
             return value
         value = compute()
         self.store(stage, key, codec, value)
-        self.misses += 1
+        with self._count:
+            self.misses += 1
         return value

@@ -4,6 +4,7 @@ terminal (``disable=None``)."""
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
@@ -31,10 +32,13 @@ def progress(
 
 
 class StageBar:
-    """One bar per unit of work (sentences), whose postfix names the stage running now."""
+    """One bar per unit of work (sentences), whose postfix names the stage running now — in
+    each of several threads (``slot``), when stage threads share the bar."""
 
     def __init__(self, desc: str, total: int | None, enabled: bool) -> None:
         self._bar: Any = None
+        self._lock = threading.Lock()
+        self._running: dict[int, str] = {}
         if enabled:
             from tqdm.auto import tqdm
 
@@ -48,13 +52,17 @@ class StageBar:
                 dynamic_ncols=True,
             )
 
-    def stage(self, name: str) -> None:
+    def stage(self, name: str, slot: int = 0) -> None:
         if self._bar is not None:
-            self._bar.set_postfix_str(name, refresh=True)
+            with self._lock:
+                self._running[slot] = name
+                shown = " | ".join(self._running[k] for k in sorted(self._running))
+                self._bar.set_postfix_str(shown, refresh=True)
 
     def advance(self, n: int) -> None:
         if self._bar is not None:
-            self._bar.update(n)
+            with self._lock:
+                self._bar.update(n)
 
     def __enter__(self) -> StageBar:
         return self

@@ -5,20 +5,23 @@ before alignment on every chunk (their outputs go to the memo) and streams the p
 aligner's files; the aligner aligns the whole corpus once; pass 2 runs every step on every
 chunk — the steps of pass 1 are memo hits, the alignment is read back by position.
 
-``overlap=True`` keeps a second core busy without changing any output: a batch's translation
-(an Apertium or model call) runs in a worker thread one batch ahead of the steps that need
-it, and the corpus alignment of one language (an eflomal process) runs while the next
-language goes through pass 1. Languages still reach the sink in order, one at a time. The
-stage seconds are then wall time under that concurrency (the benchmarks run without it).
+``overlap=True`` keeps the cores busy without changing any output: each pass runs as a
+pipeline of stage threads (:mod:`xlner.execute.pipeline`: translator | taggers | aligner |
+projectors, each in its own thread, batches handed on in order through bounded channels), and
+the corpus alignment of one language (an eflomal process) runs while the next language goes
+through pass 1. Languages still reach the sink in order, one at a time, from the calling
+thread. The stage seconds are then wall time under that concurrency (each batch is in one
+thread at a time, so its timer needs no lock; the benchmarks run without overlap).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from xlner.batch import Batch
@@ -32,6 +35,7 @@ from xlner.execute.base import (
     run_steps,
     split_at_corpus_alignment,
 )
+from xlner.execute.pipeline import Segment, SharedBackends, pipelined, segments
 from xlner.progress import StageBar
 from xlner.steps import Context, Plan, Step
 
@@ -45,37 +49,34 @@ class _Run:
     sink: Sink
     chunk_size: int
     show_progress: bool
-    pool: ThreadPoolExecutor | None  # the worker thread of overlap=True
+    overlap: bool
 
     def stream(
         self, source: Source, index: int, steps: Sequence[Step], ctx: Context, desc: str
-    ) -> Iterator[Batch]:
-        """``source``'s batches through ``steps``, the leading translator step run one batch
-        ahead in the worker thread when there is one."""
-        lead = list(steps[:1]) if steps and steps[0].role == "translator" else []
-        rest = list(steps[len(lead) :])
+    ) -> Generator[Batch, None, None]:
+        """``source``'s batches through ``steps``: in turn, or in stage threads (overlap)."""
         with StageBar(desc, source.count, self.show_progress) as bar:
-            ahead: Future[Batch] | None = None
-            for batch in batches(source, self.chunk_size, self.plan.direction, index):
-                if self.pool is None or not lead:
+            chunks = batches(source, self.chunk_size, self.plan.direction, index)
+            if not self.overlap:
+                for batch in chunks:
                     yield run_steps(batch, steps, self.backends, self.plan, ctx, bar.stage)
                     bar.advance(len(batch))
-                    continue
-                fut = self.pool.submit(run_steps, batch, lead, self.backends, self.plan, ctx)
-                if ahead is not None:
-                    done = ahead.result()
-                    yield run_steps(done, rest, self.backends, self.plan, ctx, bar.stage)
-                    bar.advance(len(done))
-                ahead = fut
-            if ahead is not None:
-                done = ahead.result()
-                yield run_steps(done, rest, self.backends, self.plan, ctx, bar.stage)
-                bar.advance(len(done))
+                return
+
+            def run(batch: Batch, slot: int, seg: Segment) -> Batch:
+                on_step = partial(bar.stage, slot=slot)
+                return run_steps(batch, seg.steps, self.backends, self.plan, ctx, on_step)
+
+            with closing(pipelined(chunks, segments(steps), run)) as done:
+                for batch in done:
+                    yield batch
+                    bar.advance(len(batch))
 
     def single_pass(self, source: Source, index: int, steps: Sequence[Step], ctx: Context) -> None:
         self.sink.start(source.lang)
-        for batch in self.stream(source, index, steps, ctx, source.lang):
-            self.sink.add(batch)
+        with closing(self.stream(source, index, steps, ctx, source.lang)) as stream:
+            for batch in stream:
+                self.sink.add(batch)
         self.sink.finish(source.lang)
 
 
@@ -95,11 +96,10 @@ def run_local(
         if any(s.role == "aligner" for s in steps)
         else None
     )
+    if overlap:  # one object per role, built once, whichever stage thread asks first
+        backends = SharedBackends(backends)
     with ExitStack() as stack:
-        pool = None
-        if overlap:
-            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="xlner-ahead"))
-        run = _Run(plan, backends, sink, chunk_size, show_progress, pool)
+        run = _Run(plan, backends, sink, chunk_size, show_progress, overlap)
         if split is None:
             for index, source in enumerate(sources):
                 run.single_pass(source, index, steps, ctx)
@@ -113,8 +113,10 @@ def run_local(
         for index, source in enumerate(sources):
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-corpus-")))
             corpus = CorpusPass(index, align_steps, work)
-            for batch in run.stream(source, index, pre, run_ctx, f"{source.lang} (pass 1/2)"):
-                corpus.add(batch)
+            desc = f"{source.lang} (pass 1/2)"
+            with closing(run.stream(source, index, pre, run_ctx, desc)) as stream:
+                for batch in stream:
+                    corpus.add(batch)
             if previous is not None:
                 previous[3].result()  # one corpus alignment at a time
             future = align_pool.submit(corpus.finish, aligner, cache)
@@ -140,6 +142,8 @@ def _pass_two(
     lang_ctx = replace(ctx, corpus={**ctx.corpus, **links.result()})
     run.sink.start(source.lang)
     run.sink.add_seconds(source.lang, corpus.seconds)
-    for batch in run.stream(source, index, steps, lang_ctx, f"{source.lang} (pass 2/2)"):
-        run.sink.add(batch)
+    desc = f"{source.lang} (pass 2/2)"
+    with closing(run.stream(source, index, steps, lang_ctx, desc)) as stream:
+        for batch in stream:
+            run.sink.add(batch)
     run.sink.finish(source.lang)

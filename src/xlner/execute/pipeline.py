@@ -1,0 +1,180 @@
+"""Stage threads: the steps of one pass split by the kind of backend they use, each part in its
+own thread, batches handed on through small bounded channels (the local executor's
+``overlap=True``).
+
+A pass's steps are cut into consecutive :class:`Segment`\\ s — translator | taggers | aligner |
+projectors, as :data:`GROUPS` says — and each segment runs in one thread: while the aligner
+aligns batch *n*, the taggers tag batch *n + 1* and the translator translates batch *n + 2*.
+Torch, spaCy's Cython parts, CTranslate2 and subprocesses (Apertium) release the GIL, so two
+cores are used. Every batch goes through the same steps in the same order as without threads,
+batches stay in order, and each backend is used by one thread at a time (a kind of backend
+met in two segments, the translator of ``translate`` and ``bt_translate``, takes a lock), so
+outputs are the same byte for byte.
+
+An error in any stage thread stops the threads before it and reaches the caller after the
+batches finished before it; closing the generator early stops every thread (each finishes the
+call it is in). Memory holds at most two batches per segment (one in work, one waiting).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from xlner.batch import Batch
+from xlner.execute.base import Backends
+from xlner.steps import Role, Step
+
+#: The thread a step of each role runs in (consecutive steps of one group share a thread).
+GROUPS: dict[Role, str] = {
+    "translator": "translate",
+    "data": "tag",
+    "source_tagger": "tag",
+    "mt_tagger": "tag",
+    "candidate_tagger": "tag",
+    "aligner": "align",
+    "projectors": "project",
+}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Consecutive steps of one group; ``lock`` when the group's backend serves another
+    segment too (one thread at a time uses it)."""
+
+    group: str
+    steps: tuple[Step, ...]
+    lock: threading.Lock | None = None
+
+
+def segments(steps: Sequence[Step]) -> list[Segment]:
+    """``steps`` cut where the group of their role changes."""
+    runs: list[tuple[str, list[Step]]] = []
+    for step in steps:
+        group = GROUPS[step.role]
+        if runs and runs[-1][0] == group:
+            runs[-1][1].append(step)
+        else:
+            runs.append((group, [step]))
+    groups = [g for g, _ in runs]
+    locks = {g: threading.Lock() for g in groups if groups.count(g) > 1}
+    return [Segment(g, tuple(s), locks.get(g)) for g, s in runs]
+
+
+class SharedBackends:
+    """Each role's backend asked of ``inner`` once, under a lock (the first thread that needs
+    it builds it; the others wait and get the same object). A plan's methods are the same for
+    every step, so the role alone is the key."""
+
+    def __init__(self, inner: Backends) -> None:
+        self.inner = inner
+        self._lock = threading.Lock()
+        self._built: dict[Role, Any] = {}
+
+    def backend(self, role: Role, methods: Iterable[Any] = ()) -> Any:
+        with self._lock:
+            if role not in self._built:
+                self._built[role] = self.inner.backend(role, methods)
+            return self._built[role]
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()  # the last batch has passed
+_CLOSED = object()  # the channel was closed: stop
+
+
+class _Channel:
+    """A FIFO of at most ``depth`` items between two threads; :meth:`close` wakes both sides
+    (``put`` returns False, ``get`` returns ``_CLOSED``)."""
+
+    def __init__(self, depth: int) -> None:
+        self._items: deque[object] = deque()
+        self._depth = depth
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def put(self, item: object) -> bool:
+        with self._cond:
+            while len(self._items) >= self._depth and not self._closed:
+                self._cond.wait()
+            if self._closed:
+                return False
+            self._items.append(item)
+            self._cond.notify_all()
+            return True
+
+    def get(self) -> object:
+        with self._cond:
+            while not self._items and not self._closed:
+                self._cond.wait()
+            if self._closed:
+                return _CLOSED
+            item = self._items.popleft()
+            self._cond.notify_all()
+            return item
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+def pipelined(
+    chunks: Iterator[Batch],
+    segs: Sequence[Segment],
+    run: Callable[[Batch, int, Segment], Batch],
+    depth: int = 1,
+) -> Generator[Batch, None, None]:
+    """``run(batch, i, segs[i])`` for every segment of every batch of ``chunks``, segment *i*
+    in thread *i*; the finished batches in order. Thread 0 reads ``chunks``."""
+    out = [_Channel(depth) for _ in segs]  # out[i]: what segment i has finished
+
+    def work(i: int) -> None:
+        try:
+            while True:
+                item = next(chunks, _END) if i == 0 else out[i - 1].get()
+                if item is _CLOSED:
+                    return
+                if isinstance(item, Batch):
+                    seg = segs[i]
+                    if seg.lock is None:
+                        item = run(item, i, seg)
+                    else:
+                        with seg.lock:
+                            item = run(item, i, seg)
+                if not out[i].put(item) or not isinstance(item, Batch):
+                    return
+        except BaseException as e:  # handed on in order; the caller raises it
+            for channel in out[:i]:
+                channel.close()  # the threads before this one stop
+            out[i].put(_Failed(e))
+        finally:
+            if i == 0 and isinstance(chunks, Generator):
+                chunks.close()  # the source's reader, closed by the thread that read it
+
+    threads = [
+        threading.Thread(target=work, args=(i,), name=f"xlner-{seg.group}", daemon=True)
+        for i, seg in enumerate(segs)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while True:
+            item = out[-1].get()
+            if isinstance(item, _Failed):
+                raise item.error
+            if not isinstance(item, Batch):
+                return
+            yield item
+    finally:
+        for channel in out:
+            channel.close()
+        for thread in threads:
+            thread.join()
