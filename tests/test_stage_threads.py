@@ -235,3 +235,64 @@ def test_a_run_writes_the_same_files_with_and_without_stage_threads(
         runs.append(_scores_without_seconds(_files(out)))
     assert runs[0] == runs[1]
     assert len(runs[0]) == 2 * (5 + 4 + 5)  # predictions, lost entities, scores
+
+
+class LogSink(CollectSink):
+    """Every call the sink gets, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[str, ...]] = []
+
+    def start(self, lang: str) -> None:
+        self.log.append(("start", lang))
+
+    def add(self, batch: Batch) -> None:
+        self.log.append(("add", batch.lang, str(batch.start)))
+        super().add(batch)
+
+    def finish(self, lang: str) -> None:
+        self.log.append(("finish", lang))
+
+
+@pytest.mark.parametrize("fails", ["none", "translator", "reader"])
+def test_the_sink_gets_the_same_calls_as_without_stage_threads(fails: str) -> None:
+    """One pipeline runs every language (the next is translated while this one is aligned),
+    yet the sink sees each language start, its batches and its end as without threads — a
+    language finished before another fails is finished (its unit done) either way."""
+    text = sentences("yor", 10)
+    if fails == "translator":
+        text[4] = Sentence(["BOOM"], [], "yor", "4")
+
+    def read() -> Any:
+        yield from text[:7]
+        if fails == "reader":
+            raise OSError("unreadable")
+        yield from text[7:]
+
+    sources = [
+        Source.of("hau", sentences("hau", 9)),
+        Source("yor", read, 10),
+        Source.of("twi", []),  # no sentences: started and finished all the same
+        Source.of("ewe", sentences("ewe", 4)),
+    ]
+    methods = [Method.parse(m) for m in METHODS]
+    logs = []
+    for overlap in (False, True):
+        sink = LogSink()
+        given = backends(methods, translator=BoomTranslator())
+        try:
+            execute(
+                sources, Plan(tuple(methods)), given, Context(), sink, chunk_size=3, overlap=overlap
+            )
+        except (RuntimeError, OSError) as e:
+            sink.log.append(("error", str(e)))
+        logs.append(sink.log)
+    assert logs[0] == logs[1]
+    assert logs[0][:5] == [
+        ("start", "hau"),
+        *[("add", "hau", str(i)) for i in (0, 3, 6)],
+        ("finish", "hau"),
+    ]
+    assert (logs[0][-1][0] == "error") == (fails != "none")
+    assert no_stage_threads()

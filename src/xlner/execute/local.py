@@ -17,14 +17,15 @@ thread at a time, so its timer needs no lock; the benchmarks run without overlap
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Generator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
-from xlner.batch import Batch
+from xlner.batch import Batch, Direction
 from xlner.execute.base import (
     Backends,
     CorpusPass,
@@ -40,6 +41,57 @@ from xlner.progress import StageBar
 from xlner.steps import Context, Plan, Step
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """Where a language starts (``start``) or ends in the stream of batches."""
+
+    index: int
+    source: Source
+    start: bool
+
+
+class _Receiver(Protocol):
+    """What takes a pass's batches, language by language (a Sink, or pass 1's corpus)."""
+
+    def start(self, lang: str) -> None: ...
+
+    def add(self, batch: Batch) -> None: ...
+
+    def finish(self, lang: str) -> None: ...
+
+
+def _marked(
+    sources: Sequence[tuple[int, Source]], size: int, direction: Direction
+) -> Iterator[Batch | _Mark]:
+    """Each source's batches between its start and end marks, one source after another."""
+    for index, source in sources:
+        yield _Mark(index, source, True)
+        yield from batches(source, size, direction, index)
+        yield _Mark(index, source, False)
+
+
+class _Bars:
+    """The progress bar of the language at the receiver now (stage threads name their stages
+    on it)."""
+
+    def __init__(self, enabled: bool, suffix: str) -> None:
+        self.enabled, self.suffix = enabled, suffix
+        self.bar: StageBar | None = None
+
+    def open(self, source: Source) -> None:
+        self.bar = StageBar(source.lang + self.suffix, source.count, self.enabled)
+
+    def stage(self, name: str, slot: int = 0) -> None:
+        bar = self.bar
+        if bar is not None:
+            bar.stage(name, slot)
+
+    def close(self) -> None:
+        bar, self.bar = self.bar, None
+        if bar is not None:
+            bar.close()
+
+
 @dataclass
 class _Run:
     """What every pass of one run needs."""
@@ -51,33 +103,68 @@ class _Run:
     show_progress: bool
     overlap: bool
 
-    def stream(
-        self, source: Source, index: int, steps: Sequence[Step], ctx: Context, desc: str
-    ) -> Generator[Batch, None, None]:
-        """``source``'s batches through ``steps``: in turn, or in stage threads (overlap)."""
-        with StageBar(desc, source.count, self.show_progress) as bar:
-            chunks = batches(source, self.chunk_size, self.plan.direction, index)
-            if not self.overlap:
-                for batch in chunks:
-                    yield run_steps(batch, steps, self.backends, self.plan, ctx, bar.stage)
-                    bar.advance(len(batch))
-                return
+    def feed(
+        self,
+        sources: Sequence[tuple[int, Source]],
+        steps: Sequence[Step],
+        ctx: Context,
+        to: _Receiver,
+        suffix: str = "",
+    ) -> None:
+        """Each source's batches through ``steps`` to ``to``: start, every batch in order,
+        finish, one language after another. Without overlap every step runs here, in turn;
+        with it, in stage threads, one pipeline for all the sources (the next language is
+        translated while this one is aligned)."""
+        items = _marked(sources, self.chunk_size, self.plan.direction)
+        bars = _Bars(self.show_progress, suffix)
+        done: Iterator[Batch | _Mark]
+        if self.overlap:
 
             def run(batch: Batch, slot: int, seg: Segment) -> Batch:
-                on_step = partial(bar.stage, slot=slot)
+                on_step = partial(bars.stage, slot=slot)
                 return run_steps(batch, seg.steps, self.backends, self.plan, ctx, on_step)
 
-            with closing(pipelined(chunks, segments(steps), run)) as done:
-                for batch in done:
-                    yield batch
-                    bar.advance(len(batch))
+            done = pipelined(items, segments(steps), run)
+        else:
+            done = (
+                run_steps(x, steps, self.backends, self.plan, ctx, bars.stage)
+                if isinstance(x, Batch)
+                else x
+                for x in items
+            )
+        try:
+            for item in done:
+                if isinstance(item, Batch):
+                    to.add(item)
+                    if bars.bar is not None:
+                        bars.bar.advance(len(item))
+                elif item.start:
+                    bars.open(item.source)
+                    to.start(item.source.lang)
+                else:
+                    bars.close()
+                    to.finish(item.source.lang)
+        finally:
+            close = getattr(done, "close", None)
+            if close is not None:
+                close()  # the stage threads stop
+            bars.close()
 
-    def single_pass(self, source: Source, index: int, steps: Sequence[Step], ctx: Context) -> None:
-        self.sink.start(source.lang)
-        with closing(self.stream(source, index, steps, ctx, source.lang)) as stream:
-            for batch in stream:
-                self.sink.add(batch)
-        self.sink.finish(source.lang)
+
+class _Corpus:
+    """Pass 1's receiver: the batches' sentence pairs go to the corpus files."""
+
+    def __init__(self, corpus: CorpusPass) -> None:
+        self.corpus = corpus
+
+    def start(self, lang: str) -> None:
+        pass
+
+    def add(self, batch: Batch) -> None:
+        self.corpus.add(batch)
+
+    def finish(self, lang: str) -> None:
+        pass
 
 
 def run_local(
@@ -101,8 +188,7 @@ def run_local(
     with ExitStack() as stack:
         run = _Run(plan, backends, sink, chunk_size, show_progress, overlap)
         if split is None:
-            for index, source in enumerate(sources):
-                run.single_pass(source, index, steps, ctx)
+            run.feed(list(enumerate(sources)), steps, ctx, sink)
             return
         run_ctx, cache = corpus_cache(ctx, stack)
         pre, align_steps = split
@@ -113,10 +199,7 @@ def run_local(
         for index, source in enumerate(sources):
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-corpus-")))
             corpus = CorpusPass(index, align_steps, work)
-            desc = f"{source.lang} (pass 1/2)"
-            with closing(run.stream(source, index, pre, run_ctx, desc)) as stream:
-                for batch in stream:
-                    corpus.add(batch)
+            run.feed([(index, source)], pre, run_ctx, _Corpus(corpus), " (pass 1/2)")
             if previous is not None:
                 previous[3].result()  # one corpus alignment at a time
             future = align_pool.submit(corpus.finish, aligner, cache)
@@ -140,10 +223,23 @@ def _pass_two(
 ) -> None:
     """Every step on every chunk of ``source``, its corpus alignment read back by position."""
     lang_ctx = replace(ctx, corpus={**ctx.corpus, **links.result()})
-    run.sink.start(source.lang)
-    run.sink.add_seconds(source.lang, corpus.seconds)
-    desc = f"{source.lang} (pass 2/2)"
-    with closing(run.stream(source, index, steps, lang_ctx, desc)) as stream:
-        for batch in stream:
-            run.sink.add(batch)
-    run.sink.finish(source.lang)
+    run.feed([(index, source)], steps, lang_ctx, _PassTwo(run.sink, corpus.seconds), " (pass 2/2)")
+
+
+@dataclass
+class _PassTwo:
+    """Pass 2's receiver: the sink, which gets pass 1's seconds (and the corpus alignment's)
+    when the language starts."""
+
+    sink: Sink
+    seconds: dict[str, float]
+
+    def start(self, lang: str) -> None:
+        self.sink.start(lang)
+        self.sink.add_seconds(lang, self.seconds)
+
+    def add(self, batch: Batch) -> None:
+        self.sink.add(batch)
+
+    def finish(self, lang: str) -> None:
+        self.sink.finish(lang)

@@ -22,11 +22,13 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from xlner.batch import Batch
 from xlner.execute.base import Backends
 from xlner.steps import Role, Step
+
+M = TypeVar("M")  # what the caller sends along between batches
 
 #: The thread a step of each role runs in (consecutive steps of one group share a thread).
 GROUPS: dict[Role, str] = {
@@ -127,19 +129,21 @@ class _Channel:
 
 
 def pipelined(
-    chunks: Iterator[Batch],
+    items: Iterator[Batch | M],
     segs: Sequence[Segment],
     run: Callable[[Batch, int, Segment], Batch],
     depth: int = 1,
-) -> Generator[Batch, None, None]:
-    """``run(batch, i, segs[i])`` for every segment of every batch of ``chunks``, segment *i*
-    in thread *i*; the finished batches in order. Thread 0 reads ``chunks``."""
+) -> Generator[Batch | M, None, None]:
+    """``run(batch, i, segs[i])`` for every segment of every batch of ``items``, segment *i*
+    in thread *i*; the finished batches in order, with the other items (the caller's marks:
+    where a language starts, where it ends) passed on untouched in their place. Thread 0
+    reads ``items``."""
     out = [_Channel(depth) for _ in segs]  # out[i]: what segment i has finished
 
     def work(i: int) -> None:
         try:
             while True:
-                item = next(chunks, _END) if i == 0 else out[i - 1].get()
+                item = next(items, _END) if i == 0 else out[i - 1].get()
                 if item is _CLOSED:
                     return
                 if isinstance(item, Batch):
@@ -149,15 +153,15 @@ def pipelined(
                     else:
                         with seg.lock:
                             item = run(item, i, seg)
-                if not out[i].put(item) or not isinstance(item, Batch):
+                if not out[i].put(item) or item is _END or isinstance(item, _Failed):
                     return
         except BaseException as e:  # handed on in order; the caller raises it
             for channel in out[:i]:
                 channel.close()  # the threads before this one stop
             out[i].put(_Failed(e))
         finally:
-            if i == 0 and isinstance(chunks, Generator):
-                chunks.close()  # the source's reader, closed by the thread that read it
+            if i == 0 and isinstance(items, Generator):
+                items.close()  # the sources' reader, closed by the thread that read it
 
     threads = [
         threading.Thread(target=work, args=(i,), name=f"xlner-{seg.group}", daemon=True)
@@ -170,9 +174,9 @@ def pipelined(
             item = out[-1].get()
             if isinstance(item, _Failed):
                 raise item.error
-            if not isinstance(item, Batch):
+            if item is _END or item is _CLOSED:
                 return
-            yield item
+            yield cast("Batch | M", item)
     finally:
         for channel in out:
             channel.close()
