@@ -7,7 +7,9 @@ chunk — the steps of pass 1 are memo hits, the alignment is read back by posit
 
 ``overlap=True`` keeps the cores busy without changing any output: each pass runs as a
 pipeline of stage threads (:mod:`xlner.execute.pipeline`: translator | taggers | aligner |
-projectors, each in its own thread, batches handed on in order through bounded channels), and
+projectors, each in its own thread, batches handed on in order through bounded channels; one
+pipeline for all the languages of a single pass, their starts and ends marked between the
+batches), and
 the corpus alignment of one language (an eflomal process) runs while the next language goes
 through pass 1. Languages still reach the sink in order, one at a time, from the calling
 thread. The stage seconds are then wall time under that concurrency (each batch is in one
