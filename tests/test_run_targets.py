@@ -83,13 +83,18 @@ def test_answer_is_written_from_the_numbers() -> None:
     by = {(r.lang, r.method): r for r in results}
     text = answer_paragraph(targets, methods, by)
     # best projection: aa heuristic +10.0, bb ner -4.0 -> mean +3.0; cost 3x and 4x
-    assert "On 2 language(s)" in text and "beats model transfer by +3.0 F1" in text
+    assert "On 2 language(s)" in text and "beats model transfer by 3.0 F1" in text
     assert "Projection wins on aa (heuristic +10.0)" in text
     assert "Model transfer wins on bb (ner -4.0)" in text
     assert "3.0–4.0×" in text
     # 4 projection units x 10 of 40 entities lost for no_link
     assert "25% were not projected, most for `no_link` (25% of all)" in text
     assert answer_paragraph(targets, methods[:1], by) == ""
+    # projection behind on average: "trails ... by 2.0", never "by -2.0"
+    behind = {**by, ("aa", "heuristic"): _unit("aa", "heuristic", 0.50, 3.0)}
+    behind[("aa", "ner")] = _unit("aa", "ner", 0.50, 4.0)
+    text = answer_paragraph(targets, methods, behind)
+    assert "trails model transfer by 2.0 F1 on average" in text
 
 
 @pytest.mark.slow

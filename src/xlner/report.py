@@ -297,11 +297,10 @@ def answer_paragraph(
             ratios.append(c_best / c_base)
     if not gaps:
         return ""
-    n = len(gaps)
+    n, mean = len(gaps), sum(gaps) / len(gaps)
     text = (
         f"On {n} language(s), the best projection method per language "
-        f"{'beats' if sum(gaps) > 0 else 'trails'} model transfer by {sum(gaps) / n:+.1f} F1 on "
-        "average. "
+        f"{'beats' if mean > 0 else 'trails'} model transfer by {abs(mean):.1f} F1 on average. "
     )
     if wins:
         text += f"Projection wins on {', '.join(wins)}. "
