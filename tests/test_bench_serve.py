@@ -54,3 +54,41 @@ def test_bench_serve_runs_against_servers_it_starts(
     assert all(r["sent"] == sum(r["server_counted"].values()) for r in rows)
     assert result["reference"]["heuristic"] > 0
     assert "Highest sustained rate" in (out / "bench-serve.md").read_text()
+
+
+def test_report_says_the_load_and_an_unbounded_ratio_plainly() -> None:
+    from xlner.bench.serve_report import format_markdown
+
+    row = {
+        "rate": 2.0,
+        "sent": 4,
+        "by_status": {"200": 4},
+        "all_counted": True,
+        "p50": 0.1,
+        "p95": 0.2,
+        "p99": 0.3,
+        "throughput": 2.0,
+        "sustained": True,
+    }
+    result = {
+        "machine": {"cpu": "CPU X", "cores": 2, "load_average": 0.31},
+        "command": "xlner bench serve",
+        "reference": {"heuristic": 9.0},
+        "runs": [{"method": "heuristic", "max_batch": 32, "rows": [row]}],
+        "floors": {
+            "slo_seconds": 2.0,
+            "all_counted": True,
+            "heuristic": {
+                "sustained": {"1": 0.0, "32": 2.0},
+                "peak_throughput": {"1": 0.5, "32": 2.0},
+                "batching_x": float("inf"),
+                "batching_ok": True,
+                "batching_peak_x": 4.0,
+            },
+        },
+    }
+    text = format_markdown(result)
+    assert "Machine: CPU X, 2 cores (load average 0.31 when it started;" in text
+    assert "shared with other jobs" not in text
+    assert "batch size 1 sustains no rate, batching does (met: floor 3x), 4.0x its peak" in text
+    assert "infx" not in text

@@ -69,6 +69,8 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
     }
+    with contextlib.suppress(OSError, AttributeError):
+        info["load_average"] = round(os.getloadavg()[0], 2)  # 1 min, when the bench started
     with contextlib.suppress(ValueError, OSError, AttributeError):
         info["memory_gb"] = round(
             os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1

@@ -14,9 +14,11 @@ def _s(x: float | None) -> str:
 def format_markdown(result: dict[str, Any]) -> str:
     slo = result["floors"]["slo_seconds"]
     m = result["machine"]
+    load = m.get("load_average")
+    busy = f"load average {load} when it started; " if load is not None else ""
     lines = [
-        f"Machine: {m.get('cpu')}, {m.get('cores')} cores (shared with other jobs: timings are "
-        "noisy; ratios below come from one run).",
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores ({busy}the load generator runs on the "
+        "same machine; ratios below come from one run).",
         f"Command: `{result['command']}`",
         "",
     ]
@@ -49,9 +51,14 @@ def format_markdown(result: dict[str, Any]) -> str:
         ]
         if "batching_x" in row:
             peak = row.get("batching_peak_x")
+            x = row["batching_x"]
+            what = (
+                "batch size 1 sustains no rate, batching does"
+                if x == float("inf")
+                else f"batching {x:.1f}x the sustained rate of batch size 1"
+            )
             parts.append(
-                f"batching {row['batching_x']:.1f}x the sustained rate of batch size 1 "
-                f"({'met' if row['batching_ok'] else 'MISSED'}: floor 3x)"
+                f"{what} ({'met' if row['batching_ok'] else 'MISSED'}: floor 3x)"
                 + (f", {peak:.1f}x its peak throughput" if peak else "")
             )
         if "slo_share" in row:
