@@ -103,10 +103,10 @@ def test_signature_records_gold_and_no_translator() -> None:
     base = base_signature("europarl", "test", ["PER"], None, 0.0, "gold")
     assert list(base)[:3] == ["xlner", "data", "source"] and base["source"] == "gold"
     stages = {"translator": "t", "source_tagger": "s", "mt_tagger": "m", "aligner": "a"}
-    methods = parse_methods("model-transfer,heuristic")
-    sig = method_signature(base, stages, methods[1])
+    plan = Plan(tuple(parse_methods("model-transfer,heuristic")), source="gold")
+    sig = method_signature(base, stages, plan, plan.methods[1])
     assert "translator" not in sig and "source_tagger" not in sig and sig["aligner"] == "a"
-    assert set(run_signature(base, stages, methods)) - set(base) == {"mt_tagger", "aligner"}
+    assert set(run_signature(base, stages, plan)) - set(base) == {"mt_tagger", "aligner"}
     assert "source" not in base_signature("europarl", "test", ["PER"], None, 0.0)
 
 

@@ -13,7 +13,6 @@ from xlner.cli import main
 from xlner.errors import XlnerError
 from xlner.methods import Method, parse_methods
 from xlner.runner import RunConfig, parse_targets
-from xlner.signature import roles_of
 from xlner.steps import Plan
 from xlner.units import Target, UnitResult
 
@@ -44,9 +43,9 @@ def test_english_baseline_is_its_own_method() -> None:
     assert m.name == "model-transfer:en" and m.slug == "model-transfer-en"
     assert m.is_english_baseline and not m.is_projection
     assert m.paper_column("simalign") is None  # the paper's model transfer is XLM-R
-    assert roles_of(m) == ["source_tagger"]
     mt = Method.parse("model-transfer")
     plan = Plan((m, mt))
+    assert plan.method_roles(m) == ["source_tagger"] and plan.method_roles(mt) == ["mt_tagger"]
     assert [s.name for s in plan.steps()] == ["tag_target_en", "tag_target", "project"]
     assert plan.method_stages(m) == ["tag_target_en"]
     with pytest.raises(XlnerError, match="unknown method"):

@@ -75,6 +75,8 @@ def sentences_to_json(sents: list[Sentence]) -> list[dict[str, Any]]:
             "spans": None if s.spans is None else spans_to_json([s.spans])[0],
             "lang": s.lang,
             "id": s.id,
+            **({"text": s.text} if s.text is not None else {}),
+            **({"offsets": [[a, b] for a, b in s.offsets]} if s.offsets is not None else {}),
             **({"parallel": sentences_to_json([s.parallel])[0]} if s.parallel else {}),
         }
         for s in sents
@@ -88,6 +90,8 @@ def sentences_from_json(rows: list[dict[str, Any]]) -> list[Sentence]:
             None if r["spans"] is None else spans_from_json([r["spans"]])[0],
             r["lang"],
             r["id"],
+            text=r.get("text"),
+            offsets=[(int(a), int(b)) for a, b in r["offsets"]] if "offsets" in r else None,
             parallel=sentences_from_json([r["parallel"]])[0] if r.get("parallel") else None,
         )
         for r in rows

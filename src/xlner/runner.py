@@ -45,12 +45,10 @@ from xlner.languages import PIVOT
 from xlner.memo import StageMemo
 from xlner.methods import Method, parse_methods
 from xlner.signature import (
-    ROLE_ORDER,
     Signature,
     base_signature,
     format_signature,
     method_signature,
-    roles_of,
     run_signature,
 )
 from xlner.stages import StageConfig, Stages
@@ -142,19 +140,19 @@ def run_experiment(cfg: RunConfig) -> RunReport:
     if cfg.source == "gold":  # English is the source side of the pairs, not a target
         pairs = [(name, lang) for name, lang in pairs if lang != PIVOT]
     methods = parse_methods(cfg.methods, cfg.matching)
-    Plan(tuple(methods), source=cfg.source)  # refuses what the source cannot run (+bt)
+    whole = Plan(tuple(methods), source=cfg.source)  # refuses what the source cannot run (+bt)
     check_writable(cfg.out, folder=True)
     stages = Stages(cfg.stages)
-    roles = [r for r in ROLE_ORDER if any(r in roles_of(m, cfg.source) for m in methods)]
-    stage_sigs = stages.signatures(roles)
+    stage_sigs = stages.signatures(whole.roles())
     datasets = ",".join(dict.fromkeys(name for name, _ in pairs))
     run_base = base_signature(datasets, cfg.split, cfg.labels, cfg.limit, cfg.min_score, cfg.source)
     cfg.out.mkdir(parents=True, exist_ok=True)
-    check_run(cfg, run_signature(run_base, stage_sigs, methods))
+    run_sig = run_signature(run_base, stage_sigs, whole)
+    check_run(cfg, run_sig)
 
-    work = _sort_units(cfg, pairs, methods, stages, stage_sigs)
+    work = _sort_units(cfg, pairs, whole, stages, stage_sigs)
     memo = StageMemo(cfg.out / "cache")
-    ctx = Context(memo, cfg.min_score)
+    ctx = Context(memo, cfg.min_score, signatures=stages.signed)
     by_lang = {t.lang: t for t in work.targets}
     for group, sources in work.pending.items():
         plan = Plan(group, source=cfg.source)
@@ -175,7 +173,7 @@ def run_experiment(cfg: RunConfig) -> RunReport:
         work.results += sink.results
     from xlner.report import write_tables
 
-    signature = format_signature(run_signature(run_base, stage_sigs, methods))
+    signature = format_signature(run_sig)
     return RunReport(
         work.results, write_tables(cfg, work.targets, methods, work.results, signature)
     )
@@ -195,7 +193,7 @@ class _Work:
 def _sort_units(
     cfg: RunConfig,
     pairs: list[tuple[str, str]],
-    methods: list[Method],
+    whole: Plan,
     stages: Stages,
     stage_sigs: Signature,
 ) -> _Work:
@@ -203,6 +201,7 @@ def _sort_units(
     signed, then skipped when done earlier (same signature), ``unsupported`` when the
     translator lacks a direction it needs, else pending."""
     gold = cfg.source == "gold"
+    methods = whole.methods
     work = _Work()
     for name, lang in pairs:
         try:
@@ -232,7 +231,8 @@ def _sort_units(
                 say(cfg, f"[{lang}] {m.name}: unsupported: {e}")
                 continue
             unit_stages = _unit_stage_signatures(stages, stage_sigs, lang, m)
-            sig = work.signatures[(lang, m.name)] = method_signature(base, unit_stages, m)
+            sig = method_signature(base, unit_stages, whole, m)
+            work.signatures[(lang, m.name)] = sig
             done = unit_path(cfg.out, lang, m)
             if done.is_file():
                 work.results.append(done_unit(done, sig))
@@ -256,16 +256,14 @@ def _source(cfg: RunConfig, target: Target, read: Callable[[], Iterator[Sentence
         return s
 
     count = None
-    if cfg.show_progress:  # for the progress bar: count lines, parse nothing
+    if cfg.show_progress:  # the progress bar's total: lines counted, nothing parsed
         root = resolve_data_dir(cfg.data_dir)
         path = (
             get_dataset(target.dataset).local_path(root, target.lang, target.split)
             if root
             else None
         )
-        if path is not None and path.is_file():
+        if path is not None and path.is_file():  # else (from the hub) a bar without a total
             count = count_sentences(path)
             count = min(count, cfg.limit) if cfg.limit else count
-        else:
-            count = sum(1 for _ in limited())
     return Source(target.lang, limited, count)

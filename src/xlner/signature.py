@@ -15,34 +15,13 @@ different versions or stages, naming what changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from xlner import __version__
-from xlner.methods import MODEL_TRANSFER, Method
-from xlner.steps import Role, SourceSide
+from xlner.methods import Method
+from xlner.steps import Plan, SourceSide
 
 Signature = dict[str, str]
-#: Backends in pipeline order (the order of a signature's fields).
-ROLE_ORDER: tuple[Role, ...] = (
-    "translator",
-    "source_tagger",
-    "mt_tagger",
-    "candidate_tagger",
-    "aligner",
-)
-
-
-def roles_of(method: Method, source: SourceSide = "mt") -> list[Role]:
-    """The backends a method runs with (the gold source needs no translator or English
-    tagger)."""
-    if method.kind == MODEL_TRANSFER:
-        return ["source_tagger" if method.is_english_baseline else "mt_tagger"]
-    roles: list[Role] = (
-        ["aligner"] if source == "gold" else ["translator", "source_tagger", "aligner"]
-    )
-    if method.needs_candidates:
-        roles.append("candidate_tagger")
-    return roles
 
 
 def base_signature(
@@ -65,20 +44,16 @@ def base_signature(
 
 
 def method_signature(
-    base: Mapping[str, str], stages: Mapping[str, str], method: Method
+    base: Mapping[str, str], stages: Mapping[str, str], plan: Plan, method: Method
 ) -> Signature:
-    """The signature of one method's results: ``base`` plus its backends' signatures."""
-    roles = roles_of(method, "gold" if base.get("source") == "gold" else "mt")
-    return {**base, **{r: stages[r] for r in ROLE_ORDER if r in roles}}
+    """The signature of one method's results: ``base`` plus the signatures of the backends
+    it ran in ``plan`` (:meth:`~xlner.steps.Plan.method_roles`)."""
+    return {**base, **{r: stages[r] for r in plan.method_roles(method)}}
 
 
-def run_signature(
-    base: Mapping[str, str], stages: Mapping[str, str], methods: Iterable[Method]
-) -> Signature:
+def run_signature(base: Mapping[str, str], stages: Mapping[str, str], plan: Plan) -> Signature:
     """The union over the methods of a run."""
-    source: SourceSide = "gold" if base.get("source") == "gold" else "mt"
-    roles = {r for m in methods for r in roles_of(m, source)}
-    return {**base, **{r: stages[r] for r in ROLE_ORDER if r in roles and r in stages}}
+    return {**base, **{r: stages[r] for r in plan.roles() if r in stages}}
 
 
 def format_signature(sig: Mapping[str, str]) -> str:

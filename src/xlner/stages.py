@@ -13,15 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
+from xlner.context import Signatures
 from xlner.errors import XlnerError
 from xlner.methods import Method
-from xlner.steps import Role
+from xlner.steps import BackendRole, Role
 
 if TYPE_CHECKING:
     from xlner.align.base import Aligner
     from xlner.project.base import Projector
+    from xlner.step_functions import Backend, Projectors
     from xlner.tag.base import Tagger
     from xlner.translate.base import Translator
 
@@ -183,7 +185,7 @@ class StageConfig:
         self.mt_tagger = self.mt_tagger or mt_default or self.tagger
         self.candidate_tagger = self.candidate_tagger or self.mt_tagger
 
-    def spec(self, role: Role) -> str:
+    def spec(self, role: BackendRole) -> str:
         spec = {
             "translator": self.translator,
             "source_tagger": self.tagger,
@@ -225,6 +227,8 @@ class Stages:
         self._taggers: dict[str, Tagger] = {}
         self._projectors: dict[Method, Projector] = {}
         self._taken: dict[str, set[str]] = {}  # backend spec -> the options it took
+        #: each backend's signature, computed once (shared with the run's Context)
+        self.signed = Signatures()
 
     def _create(self, registry: Any, spec: str) -> Any:
         from xlner.registry import accepted_options, parse_spec
@@ -282,10 +286,30 @@ class Stages:
             )
         return self._projectors[method]
 
-    def projectors(self, methods: Iterable[Method]) -> dict[Method, Projector | None]:
+    def projectors(self, methods: Iterable[Method]) -> Projectors:
         return {m: (self.projector(m) if m.is_projection else None) for m in methods}
 
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Any:
+    @overload
+    def backend(
+        self, role: Literal["translator"], methods: Iterable[Method] = ()
+    ) -> Translator: ...
+    @overload
+    def backend(
+        self,
+        role: Literal["source_tagger", "mt_tagger", "candidate_tagger"],
+        methods: Iterable[Method] = (),
+    ) -> Tagger: ...
+    @overload
+    def backend(self, role: Literal["aligner"], methods: Iterable[Method] = ()) -> Aligner: ...
+    @overload
+    def backend(
+        self, role: Literal["projectors"], methods: Iterable[Method] = ()
+    ) -> Projectors: ...
+    @overload
+    def backend(self, role: Literal["data"], methods: Iterable[Method] = ()) -> None: ...
+    @overload
+    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend: ...
+    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend:
         """The backend a step of this role runs with."""
         if role == "projectors":
             return self.projectors(methods)
@@ -297,19 +321,18 @@ class Stages:
             return self.aligner
         return self.tagger(self.cfg.spec(role))
 
-    def prepare(self, roles: Iterable[Role]) -> None:
+    def prepare(self, roles: Iterable[BackendRole]) -> None:
         """Build the locally built models the roles name (e5-small, e5-small-ner-en) in this
         process, once, before worker processes load them (the Ray executor calls this)."""
         from xlner.models.loading import LOCAL_BUILDS, resolve_model
         from xlner.registry import parse_spec
 
         for role in roles:
-            if role != "projectors":
-                model = parse_spec(self.cfg.spec(role))[1]
-                if model in LOCAL_BUILDS:
-                    resolve_model(model)
+            model = parse_spec(self.cfg.spec(role))[1]
+            if model in LOCAL_BUILDS:
+                resolve_model(model)
 
-    def check_models(self, roles: Iterable[Role]) -> None:
+    def check_models(self, roles: Iterable[BackendRole]) -> None:
         """Each role's Hugging Face model can be found (a local folder, the local HF cache, or
         the hub): else one error naming the model, where xlner looked and the option to change
         it, before any model loads."""
@@ -331,13 +354,13 @@ class Stages:
                 option += " (or --tagger, which sets both)"
             check_model(model, ROLE_WHAT[role], option)
 
-    def signatures(self, roles: Iterable[Role]) -> dict[str, str]:
-        """Each role's backend signature (builds the backends, loads no model), after checking
-        that every option the user set explicitly (``--layer``, ``--runtime``) is taken by one
-        of them."""
-        roles = [r for r in roles if r != "projectors"]
+    def signatures(self, roles: Iterable[BackendRole]) -> dict[str, str]:
+        """Each role's backend signature (builds the backends, loads no model; each backend's
+        signature is computed once, :attr:`signed`), after checking that every option the
+        user set explicitly (``--layer``, ``--runtime``) is taken by one of them."""
+        roles = list(roles)
         self.check_models(roles)
-        sigs: dict[str, str] = {r: self.backend(r).signature for r in roles}
+        sigs: dict[str, str] = {r: self.signed.of(self.backend(r)) for r in roles}
         for key in self.cfg.explicit():
             if not any(key in taken for taken in self._taken.values()):
                 used = ", ".join(sorted({self.cfg.spec(r) for r in roles}))

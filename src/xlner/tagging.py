@@ -28,7 +28,6 @@ from xlner.lost import write_lost
 from xlner.memo import StageMemo
 from xlner.methods import Method
 from xlner.pipelines import silver_sentences
-from xlner.signature import roles_of
 from xlner.stages import StageConfig, Stages
 from xlner.steps import Context, Plan
 
@@ -142,12 +141,12 @@ def tag_file(cfg: TagConfig) -> _Writer:
 
     _nonempty(read, str(cfg.input))
     stages = Stages(cfg.stages)
-    stages.signatures(roles_of(cfg.method))  # checks the options before any model loads
+    plan = Plan((cfg.method,))
+    stages.signatures(plan.roles())  # checks the options before any model loads
     if cfg.method.is_projection:
         if not cfg.lang:
             raise XlnerError(f"{cfg.method.name} needs --lang (the language of the input)")
         stages.translator.check_languages(cfg.lang, PIVOT)
-    plan = Plan((cfg.method,))
     with ExitStack() as stack:
         writer = stack.enter_context(SentenceWriter(cfg.output, out_fmt, cfg.scores_column))
         lost = (
@@ -207,9 +206,9 @@ def make_silver(cfg: SilverConfig) -> _Writer:
 
     _nonempty(read, f"{cfg.dataset} {cfg.split}")
     stages = Stages(cfg.stages)
-    stages.signatures(roles_of(m))
-    stages.translator.check_languages(PIVOT, cfg.tgt_lang)
     plan = Plan((m,), "train")
+    stages.signatures(plan.roles())  # what it runs: no English tagger
+    stages.translator.check_languages(PIVOT, cfg.tgt_lang)
 
     def to_sentences(b: Batch) -> list[Sentence]:
         drop: set[int] = set()

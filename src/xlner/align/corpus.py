@@ -137,18 +137,22 @@ def write_index(links: Path) -> int:
     return len(offsets) - 1
 
 
-def align_corpus(aligner: CorpusAligner, corpus: CorpusFiles, cache: Path) -> Path:
+def align_corpus(
+    aligner: CorpusAligner, corpus: CorpusFiles, cache: Path, signature: str | None = None
+) -> Path:
     """Align a finished corpus unless the same corpus was aligned before with the same
-    aligner; the path of the links file (with its index), checked against its seal."""
+    aligner; the path of the links file (with its index), checked against its seal.
+    ``signature``: the aligner's, when the caller has it already."""
     from xlner.memo import fingerprint
 
-    key = fingerprint(aligner.signature, corpus.digest, corpus.n)
+    sig = aligner.signature if signature is None else signature
+    key = fingerprint(sig, corpus.digest, corpus.n)
 
     def build(tmp: Path) -> None:
         links = tmp / "links"
         aligner.align_files(corpus.src_path, corpus.tgt_path, links)
         n = write_index(links)
         if n != corpus.n:
-            raise XlnerError(f"{aligner.signature} wrote {n} lines of links for {corpus.n} pairs")
+            raise XlnerError(f"{sig} wrote {n} lines of links for {corpus.n} pairs")
 
     return build_once(cache / key, build, "alignment links") / "links"

@@ -25,18 +25,9 @@ from xlner.languages import PIVOT
 from xlner.memo import StageMemo
 from xlner.methods import Method
 from xlner.stages import StageConfig, Stages
-from xlner.steps import Context, Plan, Role, project_stage
+from xlner.steps import ROLE_ORDER, BackendRole, Context, Plan, project_stage
 
 T = TypeVar("T")
-
-#: Every role a backend plays, in the order models are loaded.
-ROLES: tuple[Role, ...] = (
-    "translator",
-    "source_tagger",
-    "mt_tagger",
-    "candidate_tagger",
-    "aligner",
-)
 
 
 def peak_rss_mb() -> float:
@@ -175,7 +166,9 @@ def _force_load(obj: Any) -> None:
             return
 
 
-def role_load_seconds(stages: Stages, roles: Sequence[Role] = ROLES) -> dict[str, float]:
+def role_load_seconds(
+    stages: Stages, roles: Sequence[BackendRole] = ROLE_ORDER
+) -> dict[str, float]:
     """Seconds to load each role's model; roles sharing one backend object report that
     object's load (so a method's load is the sum over its distinct backends)."""
     by_object: dict[int, float] = {}

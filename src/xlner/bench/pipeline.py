@@ -40,7 +40,6 @@ from typing import Any
 from xlner.bench.costcheck import leave_one_language_out, validate
 from xlner.bench.costmodel import bench_languages
 from xlner.bench.experiments import (
-    ROLES,
     cached_rerun,
     fresh_stages,
     machine_info,
@@ -74,7 +73,7 @@ from xlner.errors import XlnerError
 from xlner.io.atomic import atomic_write_text
 from xlner.methods import Method, parse_methods
 from xlner.stages import StageConfig
-from xlner.steps import Plan
+from xlner.steps import ROLE_ORDER, Plan
 from xlner.text import detokenize
 
 BENCH_METHODS = "model-transfer,heuristic,ngram,ner"
@@ -234,8 +233,8 @@ def _header(cfg: BenchConfig, stage_cfg: StageConfig) -> dict[str, Any]:
 
 def _load_times(stages: Any, stage_cfg: StageConfig) -> dict[str, Any]:
     """Each role's model load, its backend, and the seconds of each distinct backend's load."""
-    roles = role_load_seconds(stages, ROLES)
-    backends = {r: stage_cfg.spec(r) for r in ROLES}
+    roles = role_load_seconds(stages, ROLE_ORDER)
+    backends = {r: stage_cfg.spec(r) for r in ROLE_ORDER}
     first_role: dict[str, str] = {}
     for role, spec in backends.items():
         first_role.setdefault(spec, role)

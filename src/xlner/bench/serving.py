@@ -75,7 +75,6 @@ def batch_reference(
     from xlner.bench.experiments import fresh_stages, method_costs, role_load_seconds, timed_run
     from xlner.data import Sentence
     from xlner.methods import Method
-    from xlner.signature import roles_of
     from xlner.stages import StageConfig
     from xlner.steps import Plan
 
@@ -94,7 +93,7 @@ def batch_reference(
         stages = fresh_stages(cfg, Path(tmp))
         for name in methods:
             m = Method.parse(name)
-            role_load_seconds(stages, roles_of(m))
+            role_load_seconds(stages, Plan((m,)).roles())
             sink = timed_run(stages, {lang: sents}, [m])
             seconds = sum(method_costs(Plan((m,)), sink.seconds)[m.name].values())
             out[m.name] = len(sents) / seconds

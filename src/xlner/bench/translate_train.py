@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from xlner.batch import Batch
+from xlner.batch import Batch, Direction
 from xlner.bench.experiments import (
     best_of_rounds,
     distinct_sentences,
@@ -45,9 +45,8 @@ from xlner.errors import XlnerError
 from xlner.languages import PIVOT
 from xlner.methods import MODEL_TRANSFER, Method
 from xlner.pipelines import silver_sentences
-from xlner.signature import roles_of
 from xlner.stages import StageConfig, Stages
-from xlner.steps import Plan
+from xlner.steps import method_table
 
 #: Sentences in CoNLL-2003's English training split: the training-set size assumed when the
 #: benchmark runs on synthetic sentences (with real data, the split's own size is used).
@@ -113,17 +112,11 @@ def english_sentences(cfg: TrainBenchConfig, n: int) -> tuple[list[Sentence], in
     return sents, cfg.train_size or len(data)
 
 
-def method_info(methods: Sequence[Method], direction: str) -> dict[str, dict[str, list[str]]]:
+def method_info(methods: Sequence[Method], direction: Direction) -> dict[str, dict[str, list[str]]]:
     """Each method's stages (what its cost sums) and backend roles (what it loads;
-    translate-train projects gold labels, so it loads no English tagger)."""
-    plan = Plan(tuple(methods), direction)  # type: ignore[arg-type]
-    return {
-        m.name: {
-            "stages": plan.method_stages(m),
-            "roles": [r for r in roles_of(m) if direction == "test" or r != "source_tagger"],
-        }
-        for m in methods
-    }
+    translate-train projects gold labels, so it loads no English tagger): the steps'
+    declarations (:data:`xlner.steps.STEPS`)."""
+    return dict(method_table(methods, direction))
 
 
 def data_runs(

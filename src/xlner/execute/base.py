@@ -15,15 +15,24 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Literal, Protocol, overload
 
 from xlner.align.corpus import CorpusFiles, CorpusWriter, align_corpus, is_corpus_level
 from xlner.batch import Batch, Direction
+from xlner.context import Context
 from xlner.data import Sentence
 from xlner.errors import XlnerError
-from xlner.memo import StageMemo
 from xlner.methods import Method
-from xlner.steps import Context, Plan, Role, Step
+from xlner.step_functions import Backend, Projectors
+from xlner.steps import Plan, Role, Step, aligner_steps
+
+if TYPE_CHECKING:
+    from xlner.align.base import Aligner
+    from xlner.align.corpus import CorpusAligner
+    from xlner.execute.ray_options import RayOptions
+    from xlner.project.base import Projector
+    from xlner.tag.base import Tagger
+    from xlner.translate.base import Translator
 
 DEFAULT_CHUNK = 1000
 Executor = Literal["local", "ray"]
@@ -54,31 +63,78 @@ class Sink(Protocol):
     def finish(self, lang: str) -> None: ...
 
 
+TaggerRole = Literal["source_tagger", "mt_tagger", "candidate_tagger"]
+
+
 class Backends(Protocol):
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Any: ...
+    """What runs a plan's steps: the backend of each role (:class:`~xlner.stages.Stages`,
+    :class:`GivenBackends`)."""
+
+    @overload
+    def backend(
+        self, role: Literal["translator"], methods: Iterable[Method] = ()
+    ) -> Translator: ...
+    @overload
+    def backend(self, role: TaggerRole, methods: Iterable[Method] = ()) -> Tagger: ...
+    @overload
+    def backend(self, role: Literal["aligner"], methods: Iterable[Method] = ()) -> Aligner: ...
+    @overload
+    def backend(
+        self, role: Literal["projectors"], methods: Iterable[Method] = ()
+    ) -> Projectors: ...
+    @overload
+    def backend(self, role: Literal["data"], methods: Iterable[Method] = ()) -> None: ...
+    @overload
+    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend: ...
 
 
 @dataclass
 class GivenBackends:
-    """Backend objects given directly (the Python API): ``backend(role)`` returns them."""
+    """Backend objects given directly (the Python API): ``backend(role)`` returns them (the
+    model-transfer and candidate taggers default to the English tagger)."""
 
-    translator: Any = None
-    source_tagger: Any = None
-    mt_tagger: Any = None
-    candidate_tagger: Any = None
-    aligner: Any = None
-    projectors: dict[Method, Any] = field(default_factory=dict)
+    translator: Translator | None = None
+    source_tagger: Tagger | None = None
+    mt_tagger: Tagger | None = None
+    candidate_tagger: Tagger | None = None
+    aligner: Aligner | None = None
+    projectors: dict[Method, Projector | None] = field(default_factory=dict)
 
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Any:
+    @overload
+    def backend(
+        self, role: Literal["translator"], methods: Iterable[Method] = ()
+    ) -> Translator: ...
+    @overload
+    def backend(self, role: TaggerRole, methods: Iterable[Method] = ()) -> Tagger: ...
+    @overload
+    def backend(self, role: Literal["aligner"], methods: Iterable[Method] = ()) -> Aligner: ...
+    @overload
+    def backend(
+        self, role: Literal["projectors"], methods: Iterable[Method] = ()
+    ) -> Projectors: ...
+    @overload
+    def backend(self, role: Literal["data"], methods: Iterable[Method] = ()) -> None: ...
+    @overload
+    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend: ...
+    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend:
         if role == "projectors":
             return self.projectors
         if role == "data":
             return None
-        if role == "candidate_tagger":
-            return self.candidate_tagger or self.mt_tagger or self.source_tagger
-        if role == "mt_tagger":
-            return self.mt_tagger or self.source_tagger
-        return getattr(self, role)
+        found: Translator | Tagger | Aligner | None
+        if role == "translator":
+            found = self.translator
+        elif role == "aligner":
+            found = self.aligner
+        elif role == "source_tagger":
+            found = self.source_tagger
+        elif role == "mt_tagger":
+            found = self.mt_tagger or self.source_tagger
+        else:
+            found = self.candidate_tagger or self.mt_tagger or self.source_tagger
+        if found is None:
+            raise XlnerError(f"no {role.replace('_', ' ')} given; the methods need one")
+        return found
 
 
 def batches(source: Source, size: int, direction: Direction, index: int = 0) -> Iterator[Batch]:
@@ -105,62 +161,70 @@ def run_steps(
     return batch
 
 
-#: Which word sequences an aligner step aligns, read off a batch.
-ALIGNED_PAIRS: dict[str, Callable[[Batch], tuple[list[list[str]], list[list[str]]]]] = {
-    "align": lambda b: (b.src_words or [], b.tgt_words or []),
-    "bt_align": lambda b: ((b.bt.words if b.bt else []), b.tgt_words or []),
-}
-
-
-def split_at_corpus_alignment(
-    steps: Sequence[Step], aligner: Any
-) -> tuple[list[Step], list[Step]] | None:
-    """``(steps before the first aligner step, the aligner steps)`` when the aligner is
-    corpus-level; ``None`` when every step can run chunk by chunk."""
-    align_steps = [s for s in steps if s.role == "aligner"]
-    if not align_steps or not is_corpus_level(aligner):
+def split_at_corpus_alignment(steps: Sequence[Step], aligner: object) -> int | None:
+    """Where the steps split into the two passes of a corpus-level aligner: the index of the
+    first aligner step (pass 1 runs the steps before it, pass 2 it and every later one);
+    ``None`` when the aligner is not corpus-level (every step runs chunk by chunk)."""
+    aligning = aligner_steps(steps)
+    if not aligning or not is_corpus_level(aligner):
         return None
-    return list(steps[: steps.index(align_steps[0])]), align_steps
+    return steps.index(aligning[0])
 
 
 class CorpusPass:
-    """Pass 1 of a corpus-level aligner: the batches' pre-alignment outputs are streamed into
-    one :class:`~xlner.align.corpus.CorpusWriter` per aligner step; :meth:`finish` aligns each
-    corpus (or finds it aligned before) and returns ``{(stage, source index): links path}``."""
+    """Pass 1 of a corpus-level aligner, one language: each batch's pairs are streamed into
+    one :class:`~xlner.align.corpus.CorpusWriter` per aligner step (:attr:`Step.aligned`),
+    and the batch itself, with its translations, tags and seconds, is kept on disk
+    (``keep``) for pass 2, which goes on from it: nothing of pass 1 is parsed, looked up,
+    computed or timed again. :meth:`finish` aligns each corpus (or finds it aligned before)
+    and returns ``{(stage, source index): links path}``; :attr:`seconds` holds the alignments'
+    seconds."""
 
-    def __init__(self, index: int, align_steps: Sequence[Step], work: Path) -> None:
+    def __init__(self, index: int, steps: Sequence[Step], work: Path, *, keep: bool = True) -> None:
         self.index = index
-        self.writers = {s.name: CorpusWriter(work / s.name) for s in align_steps}
+        self.steps = aligner_steps(steps)
+        self.writers = {s.name: CorpusWriter(work / s.name) for s in self.steps}
         self.seconds: dict[str, float] = {}
+        self._kept_path = work / "batches.jsonl"
+        self._kept: IO[str] | None = self._kept_path.open("w", encoding="utf-8") if keep else None
 
     def add(self, batch: Batch) -> None:
-        for stage, writer in self.writers.items():
-            writer.add(*ALIGNED_PAIRS[stage](batch))
-        for k, v in batch.seconds.items():
-            self.seconds[k] = self.seconds.get(k, 0.0) + v
+        for step in self.steps:
+            assert step.aligned is not None
+            self.writers[step.name].add(*step.aligned(batch))
+        if self._kept is not None:
+            self._kept.write(batch.to_json() + "\n")
 
     def close(self) -> dict[str, CorpusFiles]:
         """The finished corpus of each aligner step."""
+        if self._kept is not None:
+            self._kept.close()
         return {stage: w.close() for stage, w in self.writers.items()}
 
-    def finish(self, aligner: Any, cache: Path) -> dict[tuple[str, int], str]:
-        """Align every corpus here, in this process; ``{(stage, source index): links path}``."""
+    def batches(self) -> Iterator[Batch]:
+        """Pass 1's batches, in order, as pass 1 left them."""
+        with self._kept_path.open(encoding="utf-8") as fh:
+            for line in fh:
+                yield Batch.from_json(line)
+
+    def finish(
+        self, aligner: CorpusAligner, cache: Path, signature: str | None = None
+    ) -> dict[tuple[str, int], str]:
+        """Align every corpus here, in this process; ``{(stage, source index): links path}``
+        (``signature``: the aligner's)."""
         out = {}
         for stage, files in self.close().items():
             start = time.perf_counter()
-            out[(stage, self.index)] = str(align_corpus(aligner, files, cache))
+            out[(stage, self.index)] = str(align_corpus(aligner, files, cache, signature))
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
         return out
 
 
-def corpus_cache(ctx: Context, stack: ExitStack) -> tuple[Context, Path]:
-    """A context with a memo (a temporary one when the caller has none: the second pass must
-    not recompute the first), and the folder for corpus alignments and their work files."""
-    if ctx.memo is None:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-memo-")))
-        ctx = Context(StageMemo(tmp), ctx.min_score, dict(ctx.corpus))
-    root = ctx.memo.root if ctx.memo is not None else Path(tempfile.gettempdir())
-    return ctx, root / "align-corpus"
+def corpus_cache(ctx: Context, stack: ExitStack) -> Path:
+    """The folder for corpus alignments: under the memo, else a temporary one."""
+    if ctx.memo is not None:
+        return ctx.memo.root / "align-corpus"
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-align-")))
 
 
 def execute(
@@ -173,7 +237,7 @@ def execute(
     executor: Executor = "local",
     chunk_size: int = DEFAULT_CHUNK,
     show_progress: bool = False,
-    ray_options: Any = None,
+    ray_options: RayOptions | None = None,
     overlap: bool = False,
 ) -> None:
     """Run ``plan`` over every source, sending finished batches to ``sink`` in order.

@@ -1,33 +1,38 @@
 """The in-process executor: chunk by chunk, every step in turn, memory bounded by the chunk.
 
-With a corpus-level aligner (eflomal) each language takes two passes: pass 1 runs the steps
-before alignment on every chunk (their outputs go to the memo) and streams the pairs to the
-aligner's files; the aligner aligns the whole corpus once; pass 2 runs every step on every
-chunk — the steps of pass 1 are memo hits, the alignment is read back by position.
+With a corpus-level aligner (eflomal) each language takes two passes: pass 1 reads the
+language's sentences once and runs the steps before alignment on every chunk, keeping each
+finished batch on disk and streaming its pairs to the aligner's files; the aligner aligns the
+whole corpus once; pass 2 goes on from pass 1's batches — the alignment read back by
+position, then the projection — so nothing of pass 1 is parsed, translated, looked up or
+timed twice.
 
-``overlap=True`` keeps the cores busy without changing any output: each pass runs as a
-pipeline of stage threads (:mod:`xlner.execute.pipeline`: translator | taggers | aligner |
-projectors, each in its own thread, batches handed on in order through bounded channels; one
-pipeline for all the languages of a single pass, their starts and ends marked between the
-batches), and
-the corpus alignment of one language (an eflomal process) runs while the next language goes
-through pass 1. Languages still reach the sink in order, one at a time, from the calling
-thread. The stage seconds are then wall time under that concurrency (each batch is in one
-thread at a time, so its timer needs no lock; the benchmarks run without overlap).
+Every pass goes through one loop (:meth:`_Run.feed`): each language's batches between its
+start and end marks, to the sink (or, in pass 1, to the corpus files). ``overlap=True`` keeps
+the cores busy without changing any output: the pass runs as a pipeline of stage threads
+(:mod:`xlner.execute.pipeline`: translator | taggers | aligner | projectors, each in its own
+thread, batches handed on in order through bounded channels; one pipeline for all the
+languages of a single pass), and the corpus alignment of one language (an eflomal process)
+runs while the next language goes through pass 1. Languages still reach the sink in order,
+one at a time, from the calling thread. The stage seconds are then wall time under that
+concurrency (each batch is in one thread at a time, so its timer needs no lock; the
+benchmarks run without overlap).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
-from xlner.batch import Batch, Direction
+from xlner.align.corpus import CorpusAligner
+from xlner.batch import Batch
+from xlner.context import Context
 from xlner.execute.base import (
     Backends,
     CorpusPass,
@@ -40,7 +45,12 @@ from xlner.execute.base import (
 )
 from xlner.execute.pipeline import Segment, SharedBackends, pipelined, segments
 from xlner.progress import StageBar
-from xlner.steps import Context, Plan, Step
+from xlner.steps import Plan, Step
+
+Links = dict[tuple[str, int], str]
+#: One language of a pass: its source index, the source, and the batches to run (read from
+#: the source, or pass 1's kept batches in pass 2).
+Language = tuple[int, Source, Iterable[Batch]]
 
 
 @dataclass(frozen=True)
@@ -62,13 +72,11 @@ class _Receiver(Protocol):
     def finish(self, lang: str) -> None: ...
 
 
-def _marked(
-    sources: Sequence[tuple[int, Source]], size: int, direction: Direction
-) -> Iterator[Batch | _Mark]:
-    """Each source's batches between its start and end marks, one source after another."""
-    for index, source in sources:
+def _marked(languages: Sequence[Language]) -> Generator[Batch | _Mark, None, None]:
+    """Each language's batches between its start and end marks, one after another."""
+    for index, source, chunks in languages:
         yield _Mark(index, source, True)
-        yield from batches(source, size, direction, index)
+        yield from chunks
         yield _Mark(index, source, False)
 
 
@@ -105,19 +113,23 @@ class _Run:
     show_progress: bool
     overlap: bool
 
+    def read(self, index: int, source: Source) -> Language:
+        """``source`` as a language of a pass, its batches read from it (once, when fed)."""
+        return index, source, batches(source, self.chunk_size, self.plan.direction, index)
+
     def feed(
         self,
-        sources: Sequence[tuple[int, Source]],
+        languages: Sequence[Language],
         steps: Sequence[Step],
         ctx: Context,
         to: _Receiver,
         suffix: str = "",
     ) -> None:
-        """Each source's batches through ``steps`` to ``to``: start, every batch in order,
+        """Each language's batches through ``steps`` to ``to``: start, every batch in order,
         finish, one language after another. Without overlap every step runs here, in turn;
-        with it, in stage threads, one pipeline for all the sources (the next language is
+        with it, in stage threads, one pipeline for all the languages (the next language is
         translated while this one is aligned)."""
-        items = _marked(sources, self.chunk_size, self.plan.direction)
+        items = _marked(languages)
         bars = _Bars(self.show_progress, suffix)
         done: Iterator[Batch | _Mark]
         if self.overlap:
@@ -150,11 +162,13 @@ class _Run:
             close = getattr(done, "close", None)
             if close is not None:
                 close()  # the stage threads stop
+            items.close()  # the reader's file (pass 2: the kept batches) closed now
             bars.close()
 
 
 class _Corpus:
-    """Pass 1's receiver: the batches' sentence pairs go to the corpus files."""
+    """Pass 1's receiver: the batches' sentence pairs go to the corpus files, the batches are
+    kept for pass 2."""
 
     def __init__(self, corpus: CorpusPass) -> None:
         self.corpus = corpus
@@ -169,6 +183,25 @@ class _Corpus:
         pass
 
 
+@dataclass
+class _PassTwo:
+    """Pass 2's receiver: the sink, which gets the corpus alignments' seconds when the
+    language ends (pass 1's are in its batches)."""
+
+    sink: Sink
+    seconds: dict[str, float]
+
+    def start(self, lang: str) -> None:
+        self.sink.start(lang)
+
+    def add(self, batch: Batch) -> None:
+        self.sink.add(batch)
+
+    def finish(self, lang: str) -> None:
+        self.sink.add_seconds(lang, self.seconds)
+        self.sink.finish(lang)
+
+
 def run_local(
     sources: Sequence[Source],
     plan: Plan,
@@ -180,38 +213,36 @@ def run_local(
     overlap: bool = False,
 ) -> None:
     steps = plan.steps()
-    split = (
-        split_at_corpus_alignment(steps, backends.backend("aligner"))
-        if any(s.role == "aligner" for s in steps)
-        else None
-    )
     if overlap:  # one object per role, built once, whichever stage thread asks first
         backends = SharedBackends(backends)
+    aligner = backends.backend("aligner") if any(s.role == "aligner" for s in steps) else None
+    split = split_at_corpus_alignment(steps, aligner)
     with ExitStack() as stack:
         run = _Run(plan, backends, sink, chunk_size, show_progress, overlap)
         if split is None:
-            run.feed(list(enumerate(sources)), steps, ctx, sink)
+            run.feed([run.read(i, s) for i, s in enumerate(sources)], steps, ctx, sink)
             return
-        run_ctx, cache = corpus_cache(ctx, stack)
-        pre, align_steps = split
-        aligner = backends.backend("aligner")
+        corpus_aligner = cast(CorpusAligner, aligner)  # corpus-level: it aligns files
+        cache = corpus_cache(ctx, stack)
+        pre, post = steps[:split], steps[split:]
         # one aligner thread: language i's corpus aligns while language i+1 runs pass 1
         align_pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="xlner-align"))
-        previous: tuple[int, Source, CorpusPass, Future[dict[tuple[str, int], str]]] | None = None
+        previous: tuple[int, Source, CorpusPass, Future[Links]] | None = None
         for index, source in enumerate(sources):
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="xlner-corpus-")))
-            corpus = CorpusPass(index, align_steps, work)
-            run.feed([(index, source)], pre, run_ctx, _Corpus(corpus), " (pass 1/2)")
+            corpus = CorpusPass(index, post, work)
+            run.feed([run.read(index, source)], pre, ctx, _Corpus(corpus), " (pass 1/2)")
             if previous is not None:
                 previous[3].result()  # one corpus alignment at a time
-            future = align_pool.submit(corpus.finish, aligner, cache)
+            signature = ctx.signatures.of(corpus_aligner)
+            future = align_pool.submit(corpus.finish, corpus_aligner, cache, signature)
             if not overlap:
                 future.result()
             if previous is not None:
-                _pass_two(run, steps, run_ctx, *previous)
+                _pass_two(run, post, ctx, *previous)
             previous = (index, source, corpus, future)
         if previous is not None:
-            _pass_two(run, steps, run_ctx, *previous)
+            _pass_two(run, post, ctx, *previous)
 
 
 def _pass_two(
@@ -221,27 +252,10 @@ def _pass_two(
     index: int,
     source: Source,
     corpus: CorpusPass,
-    links: Future[dict[tuple[str, int], str]],
+    links: Future[Links],
 ) -> None:
-    """Every step on every chunk of ``source``, its corpus alignment read back by position."""
+    """The aligner steps and the rest on pass 1's kept batches of ``source``, through the
+    same loop as pass 1, its corpus alignment read back by position."""
     lang_ctx = replace(ctx, corpus={**ctx.corpus, **links.result()})
-    run.feed([(index, source)], steps, lang_ctx, _PassTwo(run.sink, corpus.seconds), " (pass 2/2)")
-
-
-@dataclass
-class _PassTwo:
-    """Pass 2's receiver: the sink, which gets pass 1's seconds (and the corpus alignment's)
-    when the language starts."""
-
-    sink: Sink
-    seconds: dict[str, float]
-
-    def start(self, lang: str) -> None:
-        self.sink.start(lang)
-        self.sink.add_seconds(lang, self.seconds)
-
-    def add(self, batch: Batch) -> None:
-        self.sink.add(batch)
-
-    def finish(self, lang: str) -> None:
-        self.sink.finish(lang)
+    language = (index, source, corpus.batches())
+    run.feed([language], steps, lang_ctx, _PassTwo(run.sink, corpus.seconds), " (pass 2/2)")

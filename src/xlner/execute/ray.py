@@ -12,7 +12,8 @@ same actor pools (Ray Data ``map_batches`` with callable classes).
   chunk gives the same result and nothing is counted twice; the driver consumes each chunk
   once, in order (``preserve_order``), and the sink writes as they arrive.
 * A corpus-level aligner (eflomal) runs as one Ray task per language between the two passes
-  (see :mod:`xlner.execute.local`).
+  (see :mod:`xlner.execute.local`); each chunk file is rewritten with its pass-1 batch, and
+  pass 2 runs only the aligner steps and the rest on it.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from xlner.align.corpus import CorpusFiles
-from xlner.batch import Batch
+from xlner.align.corpus import CorpusAligner, CorpusFiles
+from xlner.batch import Batch, Direction
+from xlner.context import Context
 from xlner.errors import MissingDependencyError, XlnerError
 from xlner.execute.base import (
     CorpusPass,
@@ -44,7 +46,7 @@ from xlner.memo import StageMemo
 from xlner.methods import Method
 from xlner.progress import StageBar
 from xlner.stages import StageConfig, Stages
-from xlner.steps import Context, Plan, Role, Step
+from xlner.steps import Plan, Role, SourceSide, Step
 
 #: The pool each backend role runs in.
 POOL_OF: dict[Role, str] = {
@@ -90,15 +92,11 @@ class StageActor:
     the backends of its steps once, on first use. Each pool gets a subclass holding its
     settings in ``spec`` (named after the pool, so Ray's logs say which pool is which)."""
 
-    spec: tuple[StageConfig, tuple[str, ...], str, str, tuple[str, ...], ContextSpec]
+    spec: tuple[StageConfig, tuple[str, ...], Direction, SourceSide, tuple[str, ...], ContextSpec]
 
     def __init__(self) -> None:
         cfg, methods, direction, source, steps, ctx = self.spec
-        self.plan = Plan(
-            tuple(Method.parse(m) for m in methods),
-            direction,  # type: ignore[arg-type]
-            source,  # type: ignore[arg-type]
-        )
+        self.plan = Plan(tuple(Method.parse(m) for m in methods), direction, source)
         self.steps = [s for s in self.plan.steps() if s.name in steps]
         self.stages = Stages(cfg)
         self.ctx = ctx.build()
@@ -125,7 +123,8 @@ def _align_corpus_task(cfg: StageConfig, files: CorpusFiles, cache: str) -> tupl
     from xlner.align.corpus import align_corpus
 
     start = time.perf_counter()
-    path = align_corpus(Stages(cfg).aligner, files, Path(cache))  # type: ignore[arg-type]
+    aligner = cast(CorpusAligner, Stages(cfg).aligner)  # corpus-level: it aligns files
+    path = align_corpus(aligner, files, Path(cache))
     return str(path), time.perf_counter() - start
 
 
@@ -172,14 +171,14 @@ class _Run:
 
 
 def _write_chunks(
-    sources: Sequence[Source], size: int, direction: str, folder: Path
+    sources: Sequence[Source], size: int, direction: Direction, folder: Path
 ) -> list[list[dict[str, Any]]]:
     """Stream every source into chunk files; per source, its chunks' rows."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for i, source in enumerate(sources):
         rows = []
-        for batch in batches(source, size, direction, i):  # type: ignore[arg-type]
+        for batch in batches(source, size, direction, i):
             path = folder / f"{i:05d}-{batch.start:09d}.json"
             path.write_text(batch.to_json(), encoding="utf-8")
             rows.append({"batch": "", "path": str(path)})
@@ -214,7 +213,7 @@ def connect(ray: Any, address: str | None) -> bool:
 def run_ray(
     sources: Sequence[Source],
     plan: Plan,
-    backends: Any,
+    backends: object,
     ctx: Context,
     sink: Sink,
     chunk_size: int,
@@ -223,7 +222,7 @@ def run_ray(
 ) -> None:
     if not isinstance(backends, Stages):
         raise XlnerError("the Ray executor builds its backends from a StageConfig (use Stages)")
-    backends.prepare({s.role for s in plan.steps()})  # build local models here, not per actor
+    backends.prepare(plan.roles())  # build local models here, not per actor
     ray = _ray()
     options = options or RayOptions()
     started = _connect(ray, options)
@@ -247,7 +246,10 @@ def run_ray(
             split = split_at_corpus_alignment(steps, backends.aligner) if needs_aligner else None
             extra: list[dict[str, float]] = [{} for _ in sources]
             if split is not None:
-                ctx, extra = _corpus_pass(run, sources, chunks, split, ctx, scratch, show_progress)
+                ctx, extra = _corpus_pass(
+                    run, sources, chunks, steps, split, ctx, scratch, show_progress
+                )
+                steps = steps[split:]  # pass 2 goes on from pass 1's batches
             _consume(run, sources, chunks, steps, ctx, sink, extra, show_progress)
     finally:
         if started:
@@ -269,13 +271,13 @@ def _consume(
     stream = run.stream([row for rows in chunks for row in rows], steps, ctx)
     for source, rows, seconds in zip(sources, chunks, extra):
         sink.start(source.lang)
-        if seconds:
-            sink.add_seconds(source.lang, seconds)
         with StageBar(f"{source.lang} (ray)", source.count, show_progress) as bar:
             for _ in rows:
                 batch = next(stream)
                 sink.add(batch)
                 bar.advance(len(batch))
+        if seconds:  # the corpus alignments'
+            sink.add_seconds(source.lang, seconds)
         sink.finish(source.lang)
 
 
@@ -283,26 +285,27 @@ def _corpus_pass(
     run: _Run,
     sources: Sequence[Source],
     chunks: list[list[dict[str, Any]]],
-    split: tuple[list[Step], list[Step]],
+    steps: Sequence[Step],
+    split: int,
     ctx: Context,
     scratch: Path,
     show_progress: bool,
 ) -> tuple[Context, list[dict[str, float]]]:
-    """Pass 1 on the pools, then one alignment task per language and aligner step; the
-    context of pass 2 and each source's pass-1 seconds."""
-    pre, align_steps = split
-    if ctx.memo is None:  # pass 2 must find pass 1's outputs
-        ctx = replace(ctx, memo=StageMemo(scratch / "memo"))
-    passes = [CorpusPass(i, align_steps, scratch / f"corpus-{i}") for i in range(len(sources))]
+    """Pass 1 on the pools (each chunk file rewritten with its batch), then one alignment task
+    per language and aligner step; the context of pass 2 and each source's alignment
+    seconds."""
+    pre, post = steps[:split], steps[split:]
+    passes = [CorpusPass(i, post, scratch / f"corpus-{i}", keep=False) for i in range(len(sources))]
     stream = run.stream([row for rows in chunks for row in rows], pre, ctx)
     for source, rows, cp in zip(sources, chunks, passes):
         with StageBar(f"{source.lang} (pass 1/2, ray)", source.count, show_progress) as bar:
-            for _ in rows:
+            for row in rows:
                 batch = next(stream)
                 cp.add(batch)
+                Path(row["path"]).write_text(batch.to_json(), encoding="utf-8")
                 bar.advance(len(batch))
-    assert ctx.memo is not None
-    cache = str(ctx.memo.root / "align-corpus")
+    root = ctx.memo.root if ctx.memo is not None else scratch
+    cache = str(root / "align-corpus")
     po = run.options.pool("aligner")
     task = run.ray.remote(_align_corpus_task).options(**po.remote_args(run.default_cpus(1, 1)))
     refs = {

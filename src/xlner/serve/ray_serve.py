@@ -39,12 +39,10 @@ from xlner.methods import Method
 from xlner.serve.config import RayServeConfig, ServeConfig
 from xlner.serve.service import Key, Service
 from xlner.stages import StageConfig, Stages
-from xlner.steps import Role
+from xlner.steps import ROLE_ORDER, BackendRole
 
 APP_NAME = "xlner"
 INGRESS = "xlner-ingress"
-#: Roles whose backends hold no model to load (projection, reading a parallel sentence).
-_NO_MODEL: tuple[Role, ...] = ("projectors", "data")
 
 
 def _serve() -> Any:
@@ -83,10 +81,10 @@ class ServeSpec:
         return [p for p in POOLS if p in used]
 
     @staticmethod
-    def roles(service: Service, pool: str) -> list[Role]:
+    def roles(service: Service, pool: str) -> list[BackendRole]:
         """The roles whose models a pool's replicas load."""
-        roles = {s.role for steps in service.steps.values() for s in steps}
-        return [r for r in POOL_OF if r in roles and POOL_OF[r] == pool and r not in _NO_MODEL]
+        roles = {r for plan in service.plans.values() for r in plan.roles()}
+        return [r for r in ROLE_ORDER if r in roles and POOL_OF[r] == pool]
 
 
 class StagePool:

@@ -19,9 +19,9 @@ from xlner.errors import XlnerError
 from xlner.execute.base import Backends, run_steps
 from xlner.languages import PIVOT, get_language
 from xlner.methods import Method
-from xlner.signature import ROLE_ORDER, format_signature, method_signature, roles_of
+from xlner.signature import format_signature, method_signature
 from xlner.stages import StageConfig, Stages
-from xlner.steps import Context, Plan, Role
+from xlner.steps import Context, Plan
 from xlner.text import tokenize
 
 #: Aligners that align one sentence at a time, named when a corpus-level one is refused.
@@ -104,7 +104,7 @@ class Service:
         from xlner.align.corpus import is_corpus_level
 
         stages = Stages(cfg)
-        roles: list[Role] = [r for r in ROLE_ORDER if any(r in roles_of(m) for m in methods)]
+        roles = Plan(tuple(methods)).roles()
         sigs = stages.signatures(roles)
         projection = any(m.is_projection for m in methods)
         if projection and is_corpus_level(stages.aligner):
@@ -213,7 +213,9 @@ class Service:
 
     def signature(self, method: Method, min_score: float) -> str:
         base = {"xlner": __version__, "min_score": f"{min_score:g}"}
-        return format_signature(method_signature(base, self.signatures, method))
+        return format_signature(
+            method_signature(base, self.signatures, self.plans[method.name], method)
+        )
 
     def answer(
         self, doc: Document, rows: Sequence[tuple[Batch, int]], wall: float

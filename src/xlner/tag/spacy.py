@@ -99,8 +99,9 @@ class SpacyTagger:
         self.label_map = label_map
         self.show_progress = show_progress
 
-    @property
+    @cached_property
     def signature(self) -> str:
+        """Fixed when built: computed once (it looks up installed distributions)."""
         name = self.model_name or self.requested or "default"
         return f"spacy|{name}|{_version(name)}|spacy={_version('spacy')}|confidence=greedy-actions"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from xlner.errors import XlnerError
 from xlner.io.integrity import warn
-from xlner.translate.base import Translator, pair_signature
+from xlner.translate.base import Translator
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -174,10 +174,13 @@ class CachedTranslator:
         self.calls = 0
         self.hits = 0
         self.misses = 0
+        self._signatures: dict[tuple[str, str] | None, str] = {}  # computed once each
 
     @property
     def signature(self) -> str:
-        return self.inner.signature
+        if None not in self._signatures:
+            self._signatures[None] = self.inner.signature
+        return self._signatures[None]
 
     @classmethod
     def wrap(cls, translator: Translator) -> CachedTranslator:
@@ -190,10 +193,15 @@ class CachedTranslator:
         self.inner.check_languages(src_lang, tgt_lang)
 
     def pair_signature(self, src_lang: str, tgt_lang: str) -> str:
-        return pair_signature(self.inner, src_lang, tgt_lang)
+        """The inner translator's signature for this pair (computed once per pair)."""
+        pair = (src_lang, tgt_lang)
+        if pair not in self._signatures:
+            own = getattr(self.inner, "pair_signature", None)
+            self._signatures[pair] = self.signature if own is None else str(own(*pair))
+        return self._signatures[pair]
 
     def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> list[str]:
-        sig = pair_signature(self.inner, src_lang, tgt_lang)
+        sig = self.pair_signature(src_lang, tgt_lang)
         keys = [TranslationCache.key(sig, src_lang, tgt_lang, t) for t in texts]
         found = self.cache.get_many(list(dict.fromkeys(keys)))
         todo: dict[str, str] = {}
