@@ -55,7 +55,21 @@ from xlner.step_functions import (
     translate_to_pivot,
 )
 
-__all__ = ["ROLE_ORDER", "STEPS", "Context", "Plan", "Role", "SourceSide", "Step", "project_stage"]
+__all__ = [
+    "ROLE_ORDER",
+    "STEPS",
+    "BackendRole",
+    "Context",
+    "Plan",
+    "Role",
+    "SourceSide",
+    "Step",
+    "align",
+    "method_table",
+    "project",
+    "project_stage",
+    "read_parallel",
+]
 
 #: A backend role: the backends a run builds (:class:`~xlner.stages.Stages`).
 BackendRole = Literal["translator", "source_tagger", "mt_tagger", "candidate_tagger", "aligner"]
