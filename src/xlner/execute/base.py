@@ -1,9 +1,10 @@
 """What every executor shares: sources of sentences, sinks for finished batches, the backends
 a step runs with, chunking, and the corpus-level alignment pass.
 
-A :class:`Source` is one language's input, readable more than once (a corpus-level aligner
-needs two passes). A :class:`Sink` receives finished batches of each language **in order**
-and writes predictions, scores and reports as they come, so nothing holds a corpus.
+A :class:`Source` is one language's input, read once per run (with a corpus-level aligner,
+pass 2 goes on from the batches pass 1 kept). A :class:`Sink` receives finished batches of
+each language **in order** and writes predictions, scores and reports as they come, so
+nothing holds a corpus.
 """
 
 from __future__ import annotations
@@ -241,8 +242,9 @@ def execute(
     overlap: bool = False,
 ) -> None:
     """Run ``plan`` over every source, sending finished batches to ``sink`` in order.
-    ``overlap``: the local executor runs translation and corpus alignment beside the other
-    steps (same outputs; see :mod:`xlner.execute.local`)."""
+    ``overlap``: the local executor runs each pass as a pipeline of stage threads and a
+    language's corpus alignment beside the next language's pass 1 (same outputs; see
+    :mod:`xlner.execute.local` and :mod:`xlner.execute.pipeline`)."""
     if executor == "ray":
         from xlner.execute.ray import run_ray
 
