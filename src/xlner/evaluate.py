@@ -269,6 +269,17 @@ class ReliabilityBin:
     def precision(self) -> float | None:
         return self.correct / self.predicted if self.predicted else None
 
+    def to_dict(self) -> dict[str, float | int | None]:
+        """The bin as JSON: its fields and its precision."""
+        return {
+            "low": self.low,
+            "high": self.high,
+            "predicted": self.predicted,
+            "correct": self.correct,
+            "precision": self.precision,
+            "mean_score": self.mean_score,
+        }
+
 
 def reliability(
     gold: Iterable[Sentence],

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any
 
+from xlner.backends import RoleBackends
 from xlner.context import Signatures
 from xlner.errors import XlnerError
 from xlner.methods import Method
@@ -219,7 +220,7 @@ class StageConfig:
         return {k: v for k, v in opts.items() if v is not None}
 
 
-class Stages:
+class Stages(RoleBackends):
     """Every backend of a run, built on first use and shared by all languages and methods."""
 
     def __init__(self, cfg: StageConfig) -> None:
@@ -289,27 +290,7 @@ class Stages:
     def projectors(self, methods: Iterable[Method]) -> Projectors:
         return {m: (self.projector(m) if m.is_projection else None) for m in methods}
 
-    @overload
-    def backend(
-        self, role: Literal["translator"], methods: Iterable[Method] = ()
-    ) -> Translator: ...
-    @overload
-    def backend(
-        self,
-        role: Literal["source_tagger", "mt_tagger", "candidate_tagger"],
-        methods: Iterable[Method] = (),
-    ) -> Tagger: ...
-    @overload
-    def backend(self, role: Literal["aligner"], methods: Iterable[Method] = ()) -> Aligner: ...
-    @overload
-    def backend(
-        self, role: Literal["projectors"], methods: Iterable[Method] = ()
-    ) -> Projectors: ...
-    @overload
-    def backend(self, role: Literal["data"], methods: Iterable[Method] = ()) -> None: ...
-    @overload
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend: ...
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend:
+    def _backend(self, role: Role, methods: Iterable[Method]) -> Backend:
         """The backend a step of this role runs with."""
         if role == "projectors":
             return self.projectors(methods)

@@ -146,17 +146,7 @@ def _reliability(
     from xlner.evaluate import reliability
 
     bins, ece = reliability(gold, pred, labels=keep, names=names)
-    out["reliability"] = [
-        {
-            "low": b.low,
-            "high": b.high,
-            "predicted": b.predicted,
-            "correct": b.correct,
-            "precision": b.precision,
-            "mean_score": b.mean_score,
-        }
-        for b in bins
-    ]
+    out["reliability"] = [b.to_dict() for b in bins]
     out["expected_calibration_error"] = ece
     lines = ["", "| confidence | entities | precision | mean score |", "|---|---:|---:|---:|"]
     for b in bins:

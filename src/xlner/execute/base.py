@@ -16,15 +16,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal, Protocol, overload
+from typing import IO, TYPE_CHECKING, Literal, Protocol
 
 from xlner.align.corpus import CorpusFiles, CorpusWriter, align_corpus, is_corpus_level
+from xlner.backends import RoleBackends
 from xlner.batch import Batch, Direction
 from xlner.context import Context
 from xlner.data import Sentence
 from xlner.errors import XlnerError
 from xlner.methods import Method
-from xlner.step_functions import Backend, Projectors
+from xlner.step_functions import Backend
 from xlner.steps import Plan, Role, Step, aligner_steps
 
 if TYPE_CHECKING:
@@ -64,33 +65,12 @@ class Sink(Protocol):
     def finish(self, lang: str) -> None: ...
 
 
-TaggerRole = Literal["source_tagger", "mt_tagger", "candidate_tagger"]
-
-
-class Backends(Protocol):
-    """What runs a plan's steps: the backend of each role (:class:`~xlner.stages.Stages`,
-    :class:`GivenBackends`)."""
-
-    @overload
-    def backend(
-        self, role: Literal["translator"], methods: Iterable[Method] = ()
-    ) -> Translator: ...
-    @overload
-    def backend(self, role: TaggerRole, methods: Iterable[Method] = ()) -> Tagger: ...
-    @overload
-    def backend(self, role: Literal["aligner"], methods: Iterable[Method] = ()) -> Aligner: ...
-    @overload
-    def backend(
-        self, role: Literal["projectors"], methods: Iterable[Method] = ()
-    ) -> Projectors: ...
-    @overload
-    def backend(self, role: Literal["data"], methods: Iterable[Method] = ()) -> None: ...
-    @overload
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend: ...
+#: What runs a plan's steps (:class:`~xlner.stages.Stages`, :class:`GivenBackends`).
+Backends = RoleBackends
 
 
 @dataclass
-class GivenBackends:
+class GivenBackends(RoleBackends):
     """Backend objects given directly (the Python API): ``backend(role)`` returns them (the
     model-transfer and candidate taggers default to the English tagger)."""
 
@@ -101,23 +81,7 @@ class GivenBackends:
     aligner: Aligner | None = None
     projectors: dict[Method, Projector | None] = field(default_factory=dict)
 
-    @overload
-    def backend(
-        self, role: Literal["translator"], methods: Iterable[Method] = ()
-    ) -> Translator: ...
-    @overload
-    def backend(self, role: TaggerRole, methods: Iterable[Method] = ()) -> Tagger: ...
-    @overload
-    def backend(self, role: Literal["aligner"], methods: Iterable[Method] = ()) -> Aligner: ...
-    @overload
-    def backend(
-        self, role: Literal["projectors"], methods: Iterable[Method] = ()
-    ) -> Projectors: ...
-    @overload
-    def backend(self, role: Literal["data"], methods: Iterable[Method] = ()) -> None: ...
-    @overload
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend: ...
-    def backend(self, role: Role, methods: Iterable[Method] = ()) -> Backend:
+    def _backend(self, role: Role, methods: Iterable[Method]) -> Backend:
         if role == "projectors":
             return self.projectors
         if role == "data":

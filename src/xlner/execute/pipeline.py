@@ -22,10 +22,13 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
+from xlner.backends import RoleBackends
 from xlner.batch import Batch
 from xlner.execute.base import Backends
+from xlner.methods import Method
+from xlner.step_functions import Backend
 from xlner.steps import Role, Step
 
 M = TypeVar("M")  # what the caller sends along between batches
@@ -66,7 +69,7 @@ def segments(steps: Sequence[Step]) -> list[Segment]:
     return [Segment(g, tuple(s), locks.get(g)) for g, s in runs]
 
 
-class SharedBackends:
+class SharedBackends(RoleBackends):
     """Each role's backend asked of ``inner`` once, under a lock (the first thread that needs
     it builds it; the others wait and get the same object). A plan's methods are the same for
     every step, so the role alone is the key."""
@@ -74,9 +77,9 @@ class SharedBackends:
     def __init__(self, inner: Backends) -> None:
         self.inner = inner
         self._lock = threading.Lock()
-        self._built: dict[Role, Any] = {}
+        self._built: dict[Role, Backend] = {}
 
-    def backend(self, role: Role, methods: Iterable[Any] = ()) -> Any:
+    def _backend(self, role: Role, methods: Iterable[Method]) -> Backend:
         with self._lock:
             if role not in self._built:
                 self._built[role] = self.inner.backend(role, methods)

@@ -179,17 +179,7 @@ class RunFolder:
                 for c in threshold_curve(gold, pred, labels=None)
             ]
             rb, ece = reliability(gold, pred, labels=None)
-            bins = [
-                {
-                    "low": b.low,
-                    "high": b.high,
-                    "predicted": b.predicted,
-                    "correct": b.correct,
-                    "precision": b.precision,
-                    "mean_score": b.mean_score,
-                }
-                for b in rb
-            ]
+            bins = [b.to_dict() for b in rb]
         elif not scored:
             note = (note + " " if note else "") + (
                 "the predictions have no confidence column (run with --scores): "
