@@ -4,6 +4,7 @@ every thread."""
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Sequence
@@ -186,8 +187,11 @@ def test_closing_the_stream_early_stops_the_threads() -> None:
     methods = [Method.parse(m) for m in METHODS]
     plan, given = Plan(tuple(methods)), backends(methods)
     segs = segments(plan.steps())
-    assert [s.group for s in segs] == ["translate", "tag", "translate", "align", "project"]
-    assert segs[0].lock is segs[2].lock is not None and segs[1].lock is None
+    groups = [s.group for s in segs]
+    assert groups == ["translate", "tag_en", "tag", "translate", "align", "project"]
+    assert segs[0].lock is segs[3].lock is not None
+    # without the objects, the English and the target taggers may be one: one lock
+    assert segs[1].lock is segs[2].lock is not None and segs[4].lock is None
     read = []
 
     def chunks() -> Any:
@@ -296,3 +300,17 @@ def test_the_sink_gets_the_same_calls_as_without_stage_threads(fails: str) -> No
     ]
     assert (logs[0][-1][0] == "error") == (fails != "none")
     assert no_stage_threads()
+
+
+def test_taggers_in_two_threads_share_a_lock_only_when_they_are_one_object() -> None:
+    methods = [Method.parse(m) for m in METHODS]
+    plan = Plan(tuple(methods))
+    one = backends(methods)  # the model-transfer and candidate taggers default to the English
+    segs = segments(plan.steps(), one.backend)
+    assert [s.group for s in segs][1:3] == ["tag_en", "tag"]
+    assert segs[1].lock is segs[2].lock is not None
+    two = backends(methods)
+    two.mt_tagger = two.candidate_tagger = copy.copy(two.source_tagger)
+    segs = segments(plan.steps(), two.backend)
+    assert segs[1].lock is None and segs[2].lock is None
+    assert segs[0].lock is segs[3].lock is not None  # translate and bt_translate: one object

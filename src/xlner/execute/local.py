@@ -138,7 +138,7 @@ class _Run:
                 on_step = partial(bars.stage, slot=slot)
                 return run_steps(batch, seg.steps, self.backends, self.plan, ctx, on_step)
 
-            done = pipelined(items, segments(steps), run)
+            done = pipelined(items, segments(steps, self.backends.backend), run)
         else:
             done = (
                 run_steps(x, steps, self.backends, self.plan, ctx, bars.stage)

@@ -2,14 +2,15 @@
 own thread, batches handed on through small bounded channels (the local executor's
 ``overlap=True``).
 
-A pass's steps are cut into consecutive :class:`Segment`\\ s — translator | taggers | aligner |
-projectors, as :data:`GROUPS` says — and each segment runs in one thread: while the aligner
-aligns batch *n*, the taggers tag batch *n + 1* and the translator translates batch *n + 2*.
+A pass's steps are cut into consecutive :class:`Segment`\\ s — translator | English tagger |
+target taggers | aligner | projectors, as :data:`GROUPS` says — and each segment runs in one
+thread: while the aligner aligns batch *n*, the taggers tag batch *n + 1* and the translator
+translates batch *n + 2*.
 Torch, spaCy's Cython parts, CTranslate2 and subprocesses (Apertium) release the GIL, so two
 cores are used. Every batch goes through the same steps in the same order as without threads,
 batches stay in order, and each backend is used by one thread at a time (a kind of backend
-met in two segments, the translator of ``translate`` and ``bt_translate``, takes a lock), so
-outputs are the same byte for byte.
+object met in two segments — the translator of ``translate`` and ``bt_translate``, a tagger
+serving two roles — takes a lock), so outputs are the same byte for byte.
 
 An error in any stage thread stops the threads before it and reaches the caller after the
 batches finished before it; closing the generator early stops every thread (each finishes the
@@ -37,7 +38,7 @@ M = TypeVar("M")  # what the caller sends along between batches
 GROUPS: dict[Role, str] = {
     "translator": "translate",
     "data": "tag",
-    "source_tagger": "tag",
+    "source_tagger": "tag_en",
     "mt_tagger": "tag",
     "candidate_tagger": "tag",
     "aligner": "align",
@@ -55,8 +56,22 @@ class Segment:
     lock: threading.Lock | None = None
 
 
-def segments(steps: Sequence[Step]) -> list[Segment]:
-    """``steps`` cut where the group of their role changes."""
+#: Roles whose steps may share one backend object when nothing says otherwise (a given model
+#: transfer or candidate tagger defaults to the English tagger).
+_SAME_OBJECT: dict[Role, str] = {
+    "source_tagger": "tagger",
+    "mt_tagger": "tagger",
+    "candidate_tagger": "tagger",
+}
+
+
+def segments(
+    steps: Sequence[Step], backend: Callable[[Role], object] | None = None
+) -> list[Segment]:
+    """``steps`` cut where the group of their role changes. Segments that use one backend
+    object share a lock, so one thread at a time uses it: the translator of ``translate`` and
+    ``bt_translate``; one tagger serving as the English and the target tagger. ``backend``
+    gives each role's object; without it, every tagger role counts as one object."""
     runs: list[tuple[str, list[Step]]] = []
     for step in steps:
         group = GROUPS[step.role]
@@ -64,9 +79,26 @@ def segments(steps: Sequence[Step]) -> list[Segment]:
             runs[-1][1].append(step)
         else:
             runs.append((group, [step]))
-    groups = [g for g, _ in runs]
-    locks = {g: threading.Lock() for g in groups if groups.count(g) > 1}
-    return [Segment(g, tuple(s), locks.get(g)) for g, s in runs]
+    owner: dict[object, int] = {}
+    parent = list(range(len(runs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, (_, run) in enumerate(runs):
+        for step in run:
+            if step.role in ("data", "projectors"):
+                key: object = step.role
+            elif backend is not None:
+                key = id(backend(step.role))
+            else:
+                key = _SAME_OBJECT.get(step.role, step.role)
+            parent[root(i)] = root(owner.setdefault(key, i))
+    roots = [root(i) for i in range(len(runs))]
+    locks = {r: threading.Lock() for r in roots if roots.count(r) > 1}
+    return [Segment(g, tuple(s), locks.get(r)) for (g, s), r in zip(runs, roots)]
 
 
 class SharedBackends(RoleBackends):
