@@ -101,6 +101,9 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
     tags = cfg.tag_set(labels)
     tag2id = {t: i for i, t in enumerate(tags)}
     tok = load_pretrained(transformers.AutoTokenizer, cfg.base_model, "base")
+    # seeded before loading: a base model gets a new token-classification head, drawn from
+    # the global generator as it loads (seeding after it made every build differ)
+    transformers.set_seed(cfg.seed)
     model = load_pretrained(
         transformers.AutoModelForTokenClassification,
         cfg.base_model,
@@ -112,7 +115,6 @@ def train_tagger(cfg: TrainConfig) -> dict[str, Any]:
     )
     if cfg.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
-    transformers.set_seed(cfg.seed)
     train_items = encode(train_sents, tok, tag2id, cfg.max_length)
     dev_items = encode(dev_sents, tok, tag2id, cfg.max_length) if dev_sents else None
 
