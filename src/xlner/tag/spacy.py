@@ -127,6 +127,8 @@ class SpacyTagger:
                 ) from None
         if "ner" not in nlp.pipe_names:
             raise MissingModelError(f"spaCy pipeline {self.model_name!r} has no 'ner' component")
+        for name in [n for n in nlp.pipe_names if n not in _ner_needs(nlp)]:
+            nlp.remove_pipe(name)  # the tagger, attribute ruler, ..: nothing the NER reads
         return nlp
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Span]]:
@@ -172,3 +174,17 @@ class SpacyTagger:
         model.clear_memory()
         ner.set_annotations(docs, states)
         return [_action_probs(doc, r, names) for doc, r in zip(docs, rows)]
+
+
+def _ner_needs(nlp: Any) -> set[str]:
+    """The components the NER's predictions depend on: the NER, and the component its
+    embedding listens to when it has no embedding of its own (``en_core_web_trf``'s
+    transformer; ``en_core_web_sm``'s NER embeds words itself, from their lexical features
+    only, so its tagger, attribute ruler and shared tok2vec change nothing it predicts)."""
+    tok2vec = nlp.config["components"]["ner"].get("model", {}).get("tok2vec", {})
+    if "Listener" not in str(tok2vec.get("@architectures", "")):
+        return {"ner"}
+    upstream = tok2vec.get("upstream", "*")
+    if upstream != "*":
+        return {"ner", upstream}
+    return {"ner"} | {n for n in nlp.pipe_names if n in ("tok2vec", "transformer")}
