@@ -484,3 +484,94 @@ def test_batcher_runs_a_coroutine_function_several_batches_at_once() -> None:
     assert most[0] == 3
     with pytest.raises(ValueError, match="concurrency"):
         MicroBatcher(lambda k, items: items, 2, 0.0, 10, concurrency=2)
+
+
+def test_pipelined_batcher_forms_the_next_batch_when_the_first_stage_is_free() -> None:
+    """``pipelined``: a batch leaves the queue only once the previous one has called
+    ``entered()`` (left the first stage), so batches fill while it works; up to
+    ``concurrency`` batches are in later stages; each item is answered once."""
+    from xlner.serve.batcher import MicroBatcher
+
+    log: list[tuple[str, int]] = []
+    in_flight, most = [0], [0]
+
+    async def run_batch(key: str, items: list[int], entered: Callable[[], None]) -> list[int]:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        log.append(("first", len(items)))
+        await asyncio.sleep(0.03)  # the first stage
+        entered()
+        entered()  # a second call changes nothing
+        await asyncio.sleep(0.1)  # later stages, overlapping the next batch's first
+        in_flight[0] -= 1
+        return [x * 2 for x in items]
+
+    async def main() -> list[Any]:
+        b: MicroBatcher[str, list[int]] = MicroBatcher(
+            run_batch, 8, 0.0, 100, concurrency=3, pipelined=True
+        )
+        first = asyncio.ensure_future(b.submit([("k", 0)]))
+        await asyncio.sleep(0.005)  # batch 1 (one item) is in its first stage
+        rest = await asyncio.gather(*(b.submit([("k", i)]) for i in range(1, 9)))
+        got = [await first, *rest]
+        assert b.running == 0 and b.waiting == 0
+        await b.close()
+        return [res[row] for [(res, row)] in got]
+
+    assert asyncio.run(main()) == [2 * i for i in range(9)]
+    assert log[0] == ("first", 1) and log[1] == ("first", 8)  # the 8 waited, then went together
+    assert most[0] == 2
+    with pytest.raises(ValueError, match="coroutine"):
+        MicroBatcher(lambda k, items, entered: items, 2, 0.0, 10, pipelined=True)
+
+
+def test_stage_chain_overlaps_batches_one_batch_per_backend(
+    plugin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local server's stage pipeline: batch 2 is translated while batch 1 is in a later
+    stage (the later stage waits for that, so without the overlap this test times out), and
+    no backend serves two batches at once."""
+    import xlner.serve.chain as chain_mod
+    from xlner.serve.chain import StageChain
+    from xlner.serve.service import Service
+    from xlner.text import tokenize
+
+    service = Service.build(StageConfig(**FAKES), parse_methods("heuristic"), None)
+    chain = StageChain(service)
+    groups = [seg.group for seg in chain.segments["heuristic"]]
+    assert groups[0] == "translate" and "align" in groups and chain.depth == len(groups)
+    second_translated = threading.Event()
+    busy: dict[str, int] = {}
+    real = chain_mod.run_steps
+
+    def run_steps(batch: Any, steps: Any, *args: Any) -> Any:
+        group = {s.role for s in steps}
+        name = "translate" if "translator" in group else ",".join(sorted(group))
+        assert not busy.get(name), f"{name} runs two batches at once"
+        busy[name] = 1
+        try:
+            if name == "translate" and batch.sentences[0].id == "b2":
+                second_translated.set()
+            if "aligner" in group and batch.sentences[0].id == "b1":
+                assert second_translated.wait(10), "batch 2 was not translated meanwhile"
+            return real(batch, steps, *args)
+        finally:
+            busy[name] = 0
+
+    monkeypatch.setattr(chain_mod, "run_steps", run_steps)
+    from xlner.data import Sentence
+
+    def sents(name: str) -> list[Sentence]:
+        words, offsets = tokenize("Ana vive en Buenos Aires .", "es")
+        return [Sentence(words, None, "es", name, None, offsets)]
+
+    async def main() -> list[Any]:
+        key = ("es", "heuristic", 0.0)
+        one = asyncio.ensure_future(chain.run(key, sents("b1")))
+        await asyncio.sleep(0.01)
+        two = asyncio.ensure_future(chain.run(key, sents("b2")))
+        return list(await asyncio.gather(one, two))
+
+    b1, b2 = asyncio.run(main())
+    chain.close()
+    assert b1.outputs["heuristic"] == b2.outputs["heuristic"] and any(b1.outputs["heuristic"][0])

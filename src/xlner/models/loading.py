@@ -187,8 +187,16 @@ def load_pretrained(loader: Any, name: str, what: str, **kwargs: Any) -> Any:
         ) from None
 
 
+#: Overrides :func:`cpu_threads` (``xlner serve --cpu-threads`` sets it).
+THREADS_ENV = "XLNER_CPU_THREADS"
+
+
 def cpu_threads() -> int:
-    """The number of cores this process may run on."""
+    """The threads an encoder runs on a CPU: ``$XLNER_CPU_THREADS`` when set, else the number
+    of cores this process may run on."""
+    given = os.environ.get(THREADS_ENV, "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux

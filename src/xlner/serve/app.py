@@ -27,6 +27,7 @@ from xlner.batch import Batch
 from xlner.data import Sentence
 from xlner.errors import XlnerError
 from xlner.serve.batcher import MicroBatcher, Overloaded
+from xlner.serve.chain import StageChain
 from xlner.serve.config import ServeConfig
 from xlner.serve.metrics import Metrics
 from xlner.serve.service import Key, RequestError, Service
@@ -184,23 +185,30 @@ def create_app(
     concurrency: int = 1,
 ) -> FastAPI:
     """The app of one process: ``service``'s stages behind one :class:`MicroBatcher`, the web
-    page at ``/`` (with the run browser over ``run`` when given). ``run_batch`` (Ray Serve:
-    the stage deployments, ``concurrency`` batches at once) runs each batch in place of
-    ``service.run`` in a worker thread."""
+    page at ``/`` (with the run browser over ``run`` when given). Batches run through the
+    stage pipeline of :class:`~xlner.serve.chain.StageChain`, or through ``run_batch`` (Ray
+    Serve: the stage deployments, ``concurrency`` batches at once)."""
     metrics = Metrics()
-    batcher: MicroBatcher[Any, Any] = MicroBatcher(
-        run_batch or service.run,
-        cfg.max_batch,
-        cfg.max_wait_s,
-        cfg.max_queue,
-        metrics.batch_done,
-        concurrency if run_batch is not None else 1,
-    )
+    chain = StageChain(service) if run_batch is None else None
+    batcher: MicroBatcher[Any, Any]
+    if chain is not None:  # this process: the stage pipeline, one batch per stage at once
+        batcher = MicroBatcher(
+            chain.run, cfg.max_batch, cfg.max_wait_s, cfg.max_queue, metrics.batch_done,
+            chain.depth, pipelined=True,
+        )  # fmt: skip
+    else:
+        assert run_batch is not None
+        batcher = MicroBatcher(
+            run_batch, cfg.max_batch, cfg.max_wait_s, cfg.max_queue, metrics.batch_done,
+            concurrency,
+        )  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await batcher.close(cfg.drain_seconds)  # after uvicorn let in-flight requests finish
+        if chain is not None:
+            chain.close()
 
     app = FastAPI(
         title="xlner",

@@ -5,8 +5,11 @@ A key's batch leaves when it holds ``max_batch`` sentences or its oldest sentenc
 ``max_wait``; one batch runs at a time (the backends are shared and every stage is batched:
 a busy worker is what lets the next batch fill), or ``concurrency`` batches at a time when
 ``run`` is a coroutine function that hands each batch on to a pool of workers (the Ray Serve
-deployments of :mod:`xlner.serve.ray_serve`): the queue, its bound and the batches are the
-same either way. Admission is all or nothing per request: a
+deployments of :mod:`xlner.serve.ray_serve`). With ``pipelined``, ``run(key, items,
+entered)`` calls ``entered()`` when the batch has left the first stage of a pipeline
+(:mod:`xlner.serve.chain`): the next batch forms then, not before, so batches stay as full as
+the first stage's pace allows while up to ``concurrency`` are in later stages. The queue, its
+bound and the batches are the same either way. Admission is all or nothing per request: a
 request whose sentences do not all fit in the queue raises :class:`Overloaded` before anything
 is queued, so no request is half-run, lost or answered twice. A batch that raises is re-run
 one request at a time, so a backend failing on one request fails that request only.
@@ -63,18 +66,24 @@ class MicroBatcher(Generic[K, T]):
 
     def __init__(
         self,
-        run: Callable[[K, list[Any]], T] | Callable[[K, list[Any]], Awaitable[T]],
+        run: Callable[[K, list[Any]], T]
+        | Callable[[K, list[Any]], Awaitable[T]]
+        | Callable[[K, list[Any], Callable[[], None]], Awaitable[T]],
         max_batch: int,
         max_wait_s: float,
         max_queue: int,
         on_batch: Callable[[int, float], None] | None = None,
         concurrency: int = 1,
+        pipelined: bool = False,
     ) -> None:
         self.run = run
         self.is_async = inspect.iscoroutinefunction(run)
         if concurrency < 1 or (concurrency > 1 and not self.is_async):
             raise ValueError("concurrency must be 1, or at least 1 with a coroutine function")
+        if pipelined and not self.is_async:
+            raise ValueError("a pipelined run must be a coroutine function")
         self.concurrency = concurrency
+        self.pipelined = pipelined
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         self.max_queue = max_queue
@@ -88,6 +97,7 @@ class MicroBatcher(Generic[K, T]):
         self._task: asyncio.Task[None] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None  # batches that may run at once
+        self._entry: asyncio.Semaphore | None = None  # pipelined: the first stage is free
         self._batches: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ clients
@@ -121,6 +131,7 @@ class MicroBatcher(Generic[K, T]):
         if self._task is None:
             self._wake = asyncio.Event()
             self._slots = asyncio.Semaphore(self.concurrency)
+            self._entry = asyncio.Semaphore(1)
             if not self.is_async:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlner-serve")
             self._task = asyncio.get_running_loop().create_task(self._loop())
@@ -137,12 +148,16 @@ class MicroBatcher(Generic[K, T]):
         return key, max(0.0, q[0].enqueued + self.max_wait_s - time.monotonic())
 
     async def _loop(self) -> None:
-        assert self._wake is not None and self._slots is not None
+        assert self._wake is not None and self._slots is not None and self._entry is not None
         while True:
             await self._slots.acquire()  # a free slot first: meanwhile the queues fill
+            if self.pipelined:
+                await self._entry.acquire()  # and the pipeline's first stage free
             key, wait = self._due()
             if key is None or wait > 0:
                 self._slots.release()
+                if self.pipelined:
+                    self._entry.release()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), None if key is None else wait)
@@ -158,33 +173,49 @@ class MicroBatcher(Generic[K, T]):
             task.add_done_callback(self._batches.discard)
 
     async def _batch(self, key: K, items: list[_Pending[T]]) -> None:
-        assert self._slots is not None
+        assert self._slots is not None and self._entry is not None
+        entry, entered = self._entry, [not self.pipelined]
+
+        def enter() -> None:  # once per batch, however often run calls it
+            if not entered[0]:
+                entered[0] = True
+                entry.release()
+
         try:
-            await self._run(key, items)
+            await self._run(key, items, enter)
         finally:
+            enter()
             self.running -= len(items)
             self._slots.release()
 
-    async def _call(self, key: K, items: list[Any]) -> T:
+    async def _call(self, key: K, items: list[Any], enter: Callable[[], None]) -> T:
+        if self.pipelined:
+            return await self.run(key, items, enter)  # type: ignore[call-arg,misc]
         if self.is_async:
             return await self.run(key, items)  # type: ignore[misc]
         assert self._pool is not None
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.run, key, items)  # type: ignore[arg-type]
 
-    async def _run(self, key: K, items: list[_Pending[T]], isolate: bool = True) -> None:
+    async def _run(
+        self,
+        key: K,
+        items: list[_Pending[T]],
+        enter: Callable[[], None],
+        isolate: bool = True,
+    ) -> None:
         items = [p for p in items if not p.future.done()]  # a client that went away
         if not items:
             return
         start = time.monotonic()
         try:
-            result = await self._call(key, [p.item for p in items])
+            result = await self._call(key, [p.item for p in items], enter)
         except Exception as e:
             self.stats.failed_batches += 1
             requests = sorted({p.request for p in items})
             if isolate and len(requests) > 1:  # find the request that fails, run the others
                 for r in requests:
-                    await self._run(key, [p for p in items if p.request == r], isolate=False)
+                    await self._run(key, [p for p in items if p.request == r], enter, False)
                 return
             for p in items:
                 if not p.future.done():

@@ -89,6 +89,7 @@ class Service:
         self.max_words = max_words
         self.options: dict[str, Any] = {}  # the stages' run options (device, batch size, ..)
         self._checked: dict[str, str | None] = {}  # language -> why it is refused (None: ok)
+        self._signatures: dict[tuple[str, float], str] = {}
 
     @classmethod
     def build(
@@ -190,10 +191,6 @@ class Service:
 
     # ------------------------------------------------------------------ the batch
 
-    def run(self, key: Key, sentences: list[Sentence]) -> Batch:
-        """One batch of one language and method through the method's steps (worker thread)."""
-        return self.run_steps(self.batch(key, sentences), key[1], key[2])
-
     @staticmethod
     def batch(key: Key, sentences: list[Sentence]) -> Batch:
         """The batch that carries one key's sentences through the steps."""
@@ -212,10 +209,15 @@ class Service:
     # ------------------------------------------------------------------ answers out
 
     def signature(self, method: Method, min_score: float) -> str:
-        base = {"xlner": __version__, "min_score": f"{min_score:g}"}
-        return format_signature(
-            method_signature(base, self.signatures, self.plans[method.name], method)
-        )
+        """The signature of a method's answers at a threshold (built once per pair)."""
+        key = (method.name, min_score)
+        if key not in self._signatures:
+            base = {"xlner": __version__, "min_score": f"{min_score:g}"}
+            plan = self.plans[method.name]
+            self._signatures[key] = format_signature(
+                method_signature(base, self.signatures, plan, method)
+            )
+        return self._signatures[key]
 
     def answer(
         self, doc: Document, rows: Sequence[tuple[Batch, int]], wall: float
