@@ -34,6 +34,29 @@ def test_summary_counts_every_request() -> None:
     assert highest_sustained([row, ok]) is ok
 
 
+def test_sweep_stops_past_capacity_then_bisects_towards_the_limit() -> None:
+    """A server that sustains up to 37/s: the grid 10, 20, 40, 80 stops after 40 (past the
+    capacity), then two bisections between 20 and 40 try 30 (sustained) and 35 (sustained)."""
+    import asyncio
+
+    from xlner.bench.serve import _sweep_rates
+
+    tried: list[float] = []
+
+    async def measure(rate: float) -> dict[str, object]:
+        tried.append(rate)
+        ok = rate <= 37
+        throughput = rate if ok else 30.0
+        return {"rate": rate, "sustained": ok, "throughput": throughput, "sent": 10,
+                "by_status": {"200": 10}, "p95": 0.5 if ok else 3.0}  # fmt: skip
+
+    asyncio.run(_sweep_rates(measure, LoadConfig(rates=(10, 20, 40, 80), refine=2)))
+    assert tried == [10, 20, 40, 30, 35]
+    tried.clear()
+    asyncio.run(_sweep_rates(measure, LoadConfig(rates=(10, 20), refine=2)))
+    assert tried == [10, 20]  # nothing past the capacity: nothing to refine
+
+
 @pytest.mark.slow  # starts real servers and loads them for seconds each
 def test_bench_serve_runs_against_servers_it_starts(
     plugin: Path, data_dir: Path, tmp_path: Path

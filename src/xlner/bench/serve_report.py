@@ -34,7 +34,7 @@ def format_markdown(result: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|",
     ]
     for run in result["runs"]:
-        for r in run["rows"]:
+        for r in sorted(run["rows"], key=lambda r: r["rate"]):
             status = " ".join(f"{k}:{v}" for k, v in r["by_status"].items())
             lines.append(
                 f"| {run['method']} | {run['max_batch']} | {r['rate']:g} | {r['sent']} | {status} "
@@ -80,7 +80,7 @@ def write_plot(result: dict[str, Any], path: Path) -> Path:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for run in result["runs"]:
-        rows = [r for r in run["rows"] if r["p95"] is not None]
+        rows = sorted((r for r in run["rows"] if r["p95"] is not None), key=lambda r: r["rate"])
         label = f"{run['method']}, max batch {run['max_batch']}"
         ax.plot([r["rate"] for r in rows], [r["p95"] for r in rows], "o-", ms=4, label=label)
     ax.axhline(result["floors"]["slo_seconds"], ls="--", c="grey", lw=1, label="SLO")

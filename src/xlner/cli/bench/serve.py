@@ -59,10 +59,17 @@ def register(bsub: Any) -> None:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--max-requests", type=int, default=2000, help="per rate, at most")
     sp.add_argument(
+        "--refine",
+        type=int,
+        default=2,
+        help="bisections between the highest sustained rate and the next rate tried",
+    )
+    sp.add_argument(
         "--reference-sentences",
         type=int,
-        default=64,
-        help="sentences of the batch-throughput reference (0: none)",
+        default=128,
+        help="sentences of the batch-throughput reference, a seeded random sample of the "
+        "split (0: none)",
     )
     sp.add_argument("--no-plots", action="store_true")
     format_option(sp)
@@ -100,6 +107,7 @@ def main(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             seed=args.seed,
             max_requests=args.max_requests,
+            refine=args.refine,
         ),
         plots=not args.no_plots,
         command=getattr(args, "command_line", ""),
