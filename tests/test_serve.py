@@ -416,7 +416,7 @@ def test_batcher_answers_every_item_once_in_batches_of_one_key() -> None:
     ("argv", "words"),
     [
         (["--address", "auto"], "--address need --executor ray"),
-        (["--replicas", "2", "--ray-stage", "tagger:num_cpus=1"], "--replicas, --ray-stage need"),
+        (["--replicas", "2", "--ray-stage", "tagger:num_cpus=1"], "--ray-stage need"),
         (["--executor", "ray", "--replicas", "2", "--max-replicas", "3"], "autoscaling"),
         (["--executor", "ray", "--min-replicas", "3", "--max-replicas", "2"], "above"),
         (["--executor", "ray", "--target-ongoing", "2"], "needs --min-replicas"),
@@ -575,3 +575,53 @@ def test_stage_chain_overlaps_batches_one_batch_per_backend(
     b1, b2 = asyncio.run(main())
     chain.close()
     assert b1.outputs["heuristic"] == b2.outputs["heuristic"] and any(b1.outputs["heuristic"][0])
+
+
+def test_replicas_align_two_batches_at_once_and_share_the_translator(
+    plugin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--replicas 2``: a second set of models, the translator shared; two batches are in the
+    aligner at once (each waits there for the other: without the replica this test times
+    out), each on its own replica, and both answers equal a batch's alone."""
+    import xlner.serve.chain as chain_mod
+    from xlner.data import Sentence
+    from xlner.serve.chain import StageChain
+    from xlner.serve.service import Service
+    from xlner.text import tokenize
+
+    service = Service.build(StageConfig(**FAKES), parse_methods("heuristic"), None)
+    (copy,) = service.replicas(1)
+    assert copy.backend("translator") is service.stages.backend("translator")
+    assert copy.backend("aligner") is not service.stages.backend("aligner")
+    chain = StageChain(service, [copy])
+    assert chain.replicas == 2 and chain.depth == 2 * len(chain.segments["heuristic"])
+    in_aligner = threading.Barrier(2, timeout=10)
+    used: list[int] = []
+    real = chain_mod.run_steps
+
+    def run_steps(batch: Any, steps: Any, backends: Any, *args: Any) -> Any:
+        if any(s.role == "aligner" for s in steps):
+            used.append(id(backends.inner.backend("aligner")))
+            in_aligner.wait()  # both batches are here at once
+        return real(batch, steps, backends, *args)
+
+    monkeypatch.setattr(chain_mod, "run_steps", run_steps)
+    words, offsets = tokenize("Ana vive en Buenos Aires .", "es")
+
+    async def main() -> list[Any]:
+        key = ("es", "heuristic", 0.0)
+        runs = [
+            chain.run(key, [Sentence(words, None, "es", name, None, offsets)])
+            for name in ("b1", "b2")
+        ]
+        return list(await asyncio.gather(*runs))
+
+    b1, b2 = asyncio.run(main())
+    chain.close()
+    assert len(set(used)) == 2  # one aligner each
+    alone = service.run_steps(
+        service.batch(("es", "heuristic", 0.0), [Sentence(words, None, "es", "x", None, offsets)]),
+        "heuristic",
+        0.0,
+    )
+    assert b1.outputs == b2.outputs == alone.outputs and any(alone.outputs["heuristic"][0])

@@ -67,8 +67,9 @@ def register(sub: Any) -> None:
     g.add_argument(
         "--cpu-threads",
         type=positive,
-        help="threads of each encoder on a CPU (default: the cores less one, at least 1: "
-        "the HTTP event loop keeps a core, so no encoder's threads wait for a preempted one)",
+        help="threads of each encoder on a CPU (default: the cores less one, shared by the "
+        "--replicas, at least 1: the HTTP event loop keeps a core, so no encoder's threads "
+        "wait for a preempted one)",
     )
     g.add_argument("--log-level", default="warning", help="uvicorn's log level")
     r = sp.add_argument_group("Ray Serve (--executor ray)")
@@ -80,7 +81,12 @@ def register(sub: Any) -> None:
         "behind Ray's HTTP proxy (a local Ray instance unless --address)",
     )
     r.add_argument("--address", help="Ray cluster: auto, ray://host:10001, or host:6379")
-    r.add_argument("--replicas", type=positive, help="replicas of each stage pool (default 1)")
+    r.add_argument(
+        "--replicas",
+        type=positive,
+        help="replicas of each stage pool: Ray Serve deployments (default 1), or, locally, "
+        "sets of the models in this process, each batch on one (default 2 on 2+ cores)",
+    )
     r.add_argument("--min-replicas", type=int, help="autoscale each pool from this many ...")
     r.add_argument("--max-replicas", type=positive, help="... up to this many replicas")
     r.add_argument(
@@ -99,7 +105,7 @@ def register(sub: Any) -> None:
     stage_options(sp)
 
 
-RAY_FLAGS = ("address", "replicas", "min_replicas", "max_replicas", "target_ongoing", "ray_stage")
+RAY_FLAGS = ("address", "min_replicas", "max_replicas", "target_ongoing", "ray_stage")
 
 
 def ray_serve_config(args: argparse.Namespace) -> Any:
@@ -168,13 +174,15 @@ def main(args: argparse.Namespace) -> int:
     if ray_cfg is not None:
         return _serve_on_ray(args, stages, [m.name for m in methods], langs, cfg, ray_cfg)
     run = RunFolder(args.run, args.data_dir) if args.run else None
-    threads = str(args.cpu_threads or max(1, cpu_threads() - 1))
+    replicas = args.replicas or (2 if cpu_threads() >= 2 else 1)
+    threads = str(args.cpu_threads or max(1, (cpu_threads() - 1) // replicas))
     saved = {k: os.environ.get(k) for k in (THREADS_ENV, "OMP_NUM_THREADS")}
     os.environ.update(dict.fromkeys(saved, threads))  # for the models about to load
     try:
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(int(threads))
-        _serve_locally(args, Service.build(stages, methods, langs, cfg.max_words), cfg, run)
+        service = Service.build(stages, methods, langs, cfg.max_words)
+        _serve_locally(args, service, cfg, run, service.replicas(replicas - 1))
     finally:
         for k, v in saved.items():
             if v is None:
@@ -185,7 +193,9 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_locally(args: argparse.Namespace, service: Any, cfg: Any, run: Any) -> None:
+def _serve_locally(
+    args: argparse.Namespace, service: Any, cfg: Any, run: Any, replicas: list[Any]
+) -> None:
     import signal
     import sys
 
@@ -193,7 +203,7 @@ def _serve_locally(args: argparse.Namespace, service: Any, cfg: Any, run: Any) -
 
     from xlner.serve.app import create_app
 
-    app = create_app(service, cfg, run)
+    app = create_app(service, cfg, run, replicas=replicas)
     print(
         f"xlner serve: http://{args.host}:{args.port}/ (API: /v1/tag, docs: /docs)",
         file=sys.stderr,

@@ -11,7 +11,7 @@ the queue is full.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Any
@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from xlner.batch import Batch
 from xlner.data import Sentence
 from xlner.errors import XlnerError
+from xlner.execute.base import Backends
 from xlner.serve.batcher import MicroBatcher, Overloaded
 from xlner.serve.chain import StageChain
 from xlner.serve.config import ServeConfig
@@ -183,18 +184,20 @@ def create_app(
     run: RunFolder | None = None,
     run_batch: Callable[[Key, list[Sentence]], Awaitable[Batch]] | None = None,
     concurrency: int = 1,
+    replicas: Sequence[Backends] = (),
 ) -> FastAPI:
     """The app of one process: ``service``'s stages behind one :class:`MicroBatcher`, the web
     page at ``/`` (with the run browser over ``run`` when given). Batches run through the
     stage pipeline of :class:`~xlner.serve.chain.StageChain`, or through ``run_batch`` (Ray
-    Serve: the stage deployments, ``concurrency`` batches at once)."""
+    Serve: the stage deployments, ``concurrency`` batches at once); ``replicas``: more sets of
+    the models for the stage pipeline (:meth:`Service.replicas`)."""
     metrics = Metrics()
-    chain = StageChain(service) if run_batch is None else None
+    chain = StageChain(service, replicas) if run_batch is None else None
     batcher: MicroBatcher[Any, Any]
-    if chain is not None:  # this process: the stage pipeline, one batch per stage at once
+    if chain is not None:  # this process: the stage pipeline, one batch per model at once
         batcher = MicroBatcher(
             chain.run, cfg.max_batch, cfg.max_wait_s, cfg.max_queue, metrics.batch_done,
-            chain.depth, pipelined=True,
+            chain.depth, pipelined=True, entries=chain.replicas,
         )  # fmt: skip
     else:
         assert run_batch is not None

@@ -7,8 +7,9 @@ a busy worker is what lets the next batch fill), or ``concurrency`` batches at a
 ``run`` is a coroutine function that hands each batch on to a pool of workers (the Ray Serve
 deployments of :mod:`xlner.serve.ray_serve`). With ``pipelined``, ``run(key, items,
 entered)`` calls ``entered()`` when the batch has left the first stage of a pipeline
-(:mod:`xlner.serve.chain`): the next batch forms then, not before, so batches stay as full as
-the first stage's pace allows while up to ``concurrency`` are in later stages. The queue, its
+(:mod:`xlner.serve.chain`): the next batch forms then (or when one of ``entries`` first
+stages, one per replica, is free), not before, so batches stay as full as the first stage's
+pace allows while up to ``concurrency`` are in later stages. The queue, its
 bound and the batches are the same either way. Admission is all or nothing per request: a
 request whose sentences do not all fit in the queue raises :class:`Overloaded` before anything
 is queued, so no request is half-run, lost or answered twice. A batch that raises is re-run
@@ -75,6 +76,7 @@ class MicroBatcher(Generic[K, T]):
         on_batch: Callable[[int, float], None] | None = None,
         concurrency: int = 1,
         pipelined: bool = False,
+        entries: int = 1,
     ) -> None:
         self.run = run
         self.is_async = inspect.iscoroutinefunction(run)
@@ -84,6 +86,7 @@ class MicroBatcher(Generic[K, T]):
             raise ValueError("a pipelined run must be a coroutine function")
         self.concurrency = concurrency
         self.pipelined = pipelined
+        self.entries = entries  # pipelined: batches in first stages at once (its replicas)
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         self.max_queue = max_queue
@@ -131,7 +134,7 @@ class MicroBatcher(Generic[K, T]):
         if self._task is None:
             self._wake = asyncio.Event()
             self._slots = asyncio.Semaphore(self.concurrency)
-            self._entry = asyncio.Semaphore(1)
+            self._entry = asyncio.Semaphore(self.entries)
             if not self.is_async:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlner-serve")
             self._task = asyncio.get_running_loop().create_task(self._loop())

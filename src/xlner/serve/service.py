@@ -88,6 +88,7 @@ class Service:
         self.signatures = signatures
         self.max_words = max_words
         self.options: dict[str, Any] = {}  # the stages' run options (device, batch size, ..)
+        self.config: StageConfig | None = None  # what the stages were built from
         self._checked: dict[str, str | None] = {}  # language -> why it is refused (None: ok)
         self._signatures: dict[tuple[str, float], str] = {}
 
@@ -116,6 +117,7 @@ class Service:
             )
         service = cls(stages, methods, langs, {r: cfg.spec(r) for r in roles}, sigs, max_words)
         service.options = {k: v for k, v in cfg.options().items() if k != "show_progress"}
+        service.config = cfg
         for lang in langs or []:
             why = service.language_problem(lang)
             if why is not None:
@@ -125,6 +127,26 @@ class Service:
 
             role_load_seconds(stages, roles)
         return service
+
+    def replicas(self, n: int) -> list[Backends]:
+        """``n`` more sets of this service's models, loaded now (``xlner serve --replicas``):
+        new backends for every role but the translator, which they share (Apertium runs a
+        process per call; a model translator would be copied too, see docs/benchmarks.md)."""
+        if n <= 0:
+            return []
+        if self.config is None:
+            raise XlnerError("replicas need a service built from a stage config")
+        from xlner.bench.experiments import role_load_seconds
+
+        roles = Plan(tuple(self.methods.values())).roles()
+        out: list[Backends] = []
+        for _ in range(n):
+            copy = Stages(self.config)
+            if "translator" in roles:
+                copy.__dict__["translator"] = self.stages.backend("translator")
+            role_load_seconds(copy, roles)
+            out.append(copy)
+        return out
 
     # ------------------------------------------------------------------ requests in
 
