@@ -156,6 +156,23 @@ def test_leave_one_language_out_reports_a_language_that_differs() -> None:
     assert v.max_abs_error >= abs(rows[-1].error)
 
 
+def test_a_dearer_mt_pair_is_predicted_from_the_languages_own_pair() -> None:
+    """hr's MT pair costs 5x per word (as Apertium's hbs-eng does against spa-eng): every
+    stage from the other languages misses it; with the MT stage from hr's own runs (its pair
+    timed) and the rest from the others, hr's runs are predicted exactly."""
+    dear = {**LAW, "translate": (0.3, 1e-4, 0.0)}
+    v = leave_one_language_out(languages_bench({**{x: LAW for x in LENGTHS}, "hr": dear}))
+    hr = [r for r in v.rows if r.language == "hr" and r.method == "translate-test heuristic"]
+    assert len(hr) == len(SIZES) and all(r.error < 0 for r in hr) and hr[-1].error < -0.1
+    assert all(abs(r.own_pair_error) < 1e-6 for r in hr)
+    mt = [r for r in v.rows if r.language == "hr" and r.method == "model-transfer"]
+    assert all(r.own_pair_error == r.error for r in mt)  # no MT stage: the same prediction
+    from xlner.bench.languages import format_loo
+
+    text = "\n".join(format_loo(v))
+    assert "with each language's own MT pair: " in text and "/ +0.0%" in text
+
+
 def test_language_errors() -> None:
     with pytest.raises(XlnerError, match="at least two languages"):
         leave_one_language_out(fit_one_language())

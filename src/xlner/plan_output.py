@@ -211,4 +211,10 @@ def _check_lines(p: CostPlan) -> list[str]:
             f"others' fit: within {100 * loo.max_abs_error:.1f}% ({len(loo.rows)} predictions; "
             f"floor {100 * loo.floor:.0f}%)."
         )
+        paired = [abs(r.own_pair_error) for r in loo.rows if r.own_pair_error is not None]
+        if paired:
+            lines.append(
+                f"With each language's own MT pair timed (its translation cost is its own "
+                f"system's; the rest from the others): within {100 * max(paired):.1f}%."
+            )
     return lines

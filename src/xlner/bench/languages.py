@@ -132,28 +132,38 @@ def format_languages(r: Mapping[str, Any]) -> list[str]:
 
 
 def format_loo(v: Validation) -> list[str]:
-    """The held-back-language table: largest error per method and language."""
+    """The held-back-language table: largest error per method and language, strictly (every
+    stage from the other languages), with the language's own MT pair, and per sentence."""
     langs = list(v.languages or {})
     methods = list(dict.fromkeys(x.method for x in v.rows))
     lines = [
-        "Each language held back, predicted from the pooled fit of the others (largest error "
-        "over its runs; in brackets the same with a per-sentence model):",
+        "Each language held back, predicted from the pooled fit of the other languages "
+        "(largest error over its runs): every stage from the others / the MT stages from "
+        "the language's own pair, the others from the other languages / [every stage from "
+        "the others, per sentence instead of per word]:",
         "",
         "| method | " + " | ".join(langs) + " |",
         "|---|" + "---:|" * len(langs),
     ]
+
+    def worst(rows: list[Any], attr: str) -> float:
+        return max((getattr(x, attr) or 0.0 for x in rows), key=abs, default=0.0)
+
     for m in methods:
         cells = []
         for lang in langs:
             got = [x for x in v.rows if x.method == m and x.language == lang]
-            worst = max(got, key=lambda x: abs(x.error or 0.0))
             cells.append(
-                f"{100 * (worst.error or 0.0):+.1f}% "
-                f"({100 * (worst.per_sentence_error or 0.0):+.0f}%)"
+                f"{100 * worst(got, 'error'):+.1f}% / {100 * worst(got, 'own_pair_error'):+.1f}% "
+                f"[{100 * worst(got, 'per_sentence_error'):+.0f}%]"
             )
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     top = 100 * (v.max_abs_error or 0.0)
-    lines.append(f"Largest error: {top:.1f}% (floor {100 * v.floor:.0f}%).")
+    paired = 100 * abs(worst(v.rows, "own_pair_error"))
+    lines.append(
+        f"Largest error: {top:.1f}%; with each language's own MT pair: {paired:.1f}% "
+        f"(floor {100 * v.floor:.0f}%)."
+    )
     return lines
 
 

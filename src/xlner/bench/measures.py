@@ -254,6 +254,9 @@ def cost_point_runs(
     language's own sentences (:func:`real_corpora`), else copies of the first language's."""
     first = next(iter(inputs.values()))
     pool = language_pool(getattr(stages.translator, "inner", stages.translator), inputs)
+    # the model-transfer tagger's tokenizer, when it has one (an HF tagger): its work grows
+    # with subwords, which differ per word from language to language
+    tokenizer_of = stages.mt_tagger if any(not m.is_projection for m in methods) else None
 
     def corpora(point: tuple[int, int]) -> list[list[Corpus]]:
         if pools:
@@ -262,6 +265,8 @@ def cost_point_runs(
 
     def run(item: tuple[list[Corpus], bool]) -> dict[str, Any]:
         runs, held = item
+        counts = [_subwords(tokenizer_of, [" ".join(s.tokens) for s in c]) for _, c in runs]
+        subwords = None if None in counts else counts
         sink = timed_run(uncached(stages), runs, methods)
         row = {
             "languages": len(runs),
@@ -270,6 +275,7 @@ def cost_point_runs(
             # Σ words² per language: eflomal samples each word's link over the whole other
             # sentence, so its work per sentence grows with the square of its length
             "squared_words_per_language": [sum(len(s.tokens) ** 2 for s in c) for _, c in runs],
+            "subwords_per_language": subwords,
             "words": sink.words,
             "synthetic_sentences": sum((s.id or "").startswith("syn-") for _, c in runs for s in c),
             "stage_seconds": sink.seconds,

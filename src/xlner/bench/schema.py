@@ -45,6 +45,8 @@ class Run:
     langs: list[str] = field(default_factory=list)  # a bench of real languages: which
     words_per_language: list[float] | None = None  # then stages are fitted per word
     squared_words_per_language: list[float] | None = None
+    # subword tokens of the model-transfer tagger's tokenizer (an HF tagger), per language
+    subwords_per_language: list[float] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,16 @@ class Check:
     error: float | None
     language: str | None = None  # leave-one-language-out: the language held back
     per_sentence_error: float | None = None  # ... and the error of the per-sentence fit
+    # ... and the error when the MT stages come from the held-back language's own pair (a
+    # language's MT system is its own program: Apertium pairs differ 4.9x in cost per word)
+    own_pair_error: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in ("run", "method", "measured_s", "predicted_s")}
         out["error"] = self.error
         if self.language is not None:
             out |= {"language": self.language, "per_sentence_error": self.per_sentence_error}
+            out["own_pair_error"] = self.own_pair_error
         return out
 
 
