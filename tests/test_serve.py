@@ -55,6 +55,8 @@ async def client(app: Any) -> AsyncIterator[Any]:
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
         yield c
     await app.state.batcher.close()
+    if app.state.chain is not None:
+        app.state.chain.close()  # its worker threads (the lifespan closes it in a server)
 
 
 def run(coro: Callable[[Any], Coroutine[Any, Any, Any]], app: Any) -> Any:

@@ -72,7 +72,11 @@ def register(sub: Any) -> None:
         "wait for a preempted one)",
     )
     g.add_argument("--log-level", default="warning", help="uvicorn's log level")
-    r = sp.add_argument_group("Ray Serve (--executor ray)")
+    _ray_options(sp.add_argument_group("Ray Serve (--executor ray)"))
+    stage_options(sp)
+
+
+def _ray_options(r: Any) -> None:
     r.add_argument(
         "--executor",
         choices=("local", "ray"),
@@ -102,7 +106,6 @@ def register(sub: Any) -> None:
         help="resources of one pool's replicas, e.g. translator:num_gpus=1,workers=2 "
         "(workers: its replicas); repeatable",
     )
-    stage_options(sp)
 
 
 RAY_FLAGS = ("address", "min_replicas", "max_replicas", "target_ongoing", "ray_stage")

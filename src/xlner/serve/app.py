@@ -220,6 +220,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.batcher, app.state.metrics, app.state.service = batcher, metrics, service
+    app.state.chain = chain
     app.add_middleware(BodyLimit, max_bytes=cfg.max_body_bytes)
     app.add_middleware(CountRequests, metrics=metrics)
     _handlers(app)

@@ -195,7 +195,7 @@ class MicroBatcher(Generic[K, T]):
         if self.pipelined:
             return await self.run(key, items, enter)  # type: ignore[call-arg,misc]
         if self.is_async:
-            return await self.run(key, items)  # type: ignore[misc]
+            return await self.run(key, items)  # type: ignore[call-arg,misc]
         assert self._pool is not None
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.run, key, items)  # type: ignore[arg-type]

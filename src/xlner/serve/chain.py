@@ -60,7 +60,8 @@ class StageChain:
                     self.keys[(r, name, i)] = tuple(sorted(keys, key=order.__getitem__))
         self._locks: dict[object, asyncio.Lock] = {}
         self._busy = [0] * len(sets)  # batches in work per replica
-        self._pool = ThreadPoolExecutor(max(1, len(order)), thread_name_prefix="xlner-stage")
+        self._threads = max(1, len(order))
+        self._pool: ThreadPoolExecutor | None = None  # started by the first batch
 
     @staticmethod
     def _key(role: Role, backend: object, replica: int) -> object:
@@ -111,6 +112,8 @@ class StageChain:
         plan, backends = self.service.plans[method], self.backends[r][method]
         ctx = Context(None, min_score)
         loop = asyncio.get_running_loop()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="xlner-stage")
         for i, seg in enumerate(self.segments[method]):
             locks = [self._lock(k) for k in self.keys[(r, method, i)]]
             for lock in locks:
@@ -127,4 +130,7 @@ class StageChain:
         return batch
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        """Stop the worker threads (a later batch starts them again)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
