@@ -131,7 +131,8 @@ class Service:
     def replicas(self, n: int) -> list[Backends]:
         """``n`` more sets of this service's models, loaded now (``xlner serve --replicas``):
         new backends for every role but the translator, which they share (Apertium runs a
-        process per call; a model translator would be copied too, see docs/benchmarks.md)."""
+        process per call; a model translator too is shared, one batch at a time, as is its
+        translation cache)."""
         if n <= 0:
             return []
         if self.config is None:
