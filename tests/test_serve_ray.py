@@ -155,6 +155,7 @@ def test_ray_serve_answers_as_the_local_server(plugin: Path, ray_serve_url: str)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
             got = await _send(c)
         await app.state.batcher.close()
+        app.state.chain.close()  # the stage pipeline's worker threads
         return got
 
     start = time.monotonic()
