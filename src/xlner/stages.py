@@ -223,8 +223,12 @@ class StageConfig:
 class Stages(RoleBackends):
     """Every backend of a run, built on first use and shared by all languages and methods."""
 
-    def __init__(self, cfg: StageConfig) -> None:
+    def __init__(self, cfg: StageConfig, translator: Translator | None = None) -> None:
+        """``translator``: one to share (another Stages' — ``xlner serve --replicas``)
+        instead of building one from ``cfg``."""
         self.cfg = cfg
+        if translator is not None:
+            self.__dict__["translator"] = translator  # the cached property, given
         self._taggers: dict[str, Tagger] = {}
         self._projectors: dict[Method, Projector] = {}
         self._taken: dict[str, set[str]] = {}  # backend spec -> the options it took

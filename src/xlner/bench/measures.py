@@ -263,10 +263,12 @@ def cost_point_runs(
             return real_corpora(pools, point)
         return copy_corpora(first, pool, point, seed)
 
-    def run(item: tuple[list[Corpus], bool]) -> dict[str, Any]:
-        runs, held = item
+    def subwords(runs: list[Corpus]) -> list[int] | None:
         counts = [_subwords(tokenizer_of, [" ".join(s.tokens) for s in c]) for _, c in runs]
-        subwords = None if None in counts else counts
+        return None if None in counts else [n for n in counts if n is not None]
+
+    def run(item: tuple[list[Corpus], bool, list[int] | None]) -> dict[str, Any]:
+        runs, held, counted = item
         sink = timed_run(uncached(stages), runs, methods)
         row = {
             "languages": len(runs),
@@ -275,7 +277,7 @@ def cost_point_runs(
             # Σ words² per language: eflomal samples each word's link over the whole other
             # sentence, so its work per sentence grows with the square of its length
             "squared_words_per_language": [sum(len(s.tokens) ** 2 for s in c) for _, c in runs],
-            "subwords_per_language": subwords,
+            "subwords_per_language": counted,
             "words": sink.words,
             "synthetic_sentences": sum((s.id or "").startswith("syn-") for _, c in runs for s in c),
             "stage_seconds": sink.seconds,
@@ -285,8 +287,9 @@ def cost_point_runs(
             row["langs"] = [lang for lang, _ in runs]
         return row
 
-    todo = [(c, False) for p in points for c in corpora(p)]
-    todo += [(c, True) for p in held_back for c in corpora(p)]
+    # each run's subwords counted once, not again in every round
+    todo = [(c, False, subwords(c)) for p in points for c in corpora(p)]
+    todo += [(c, True, subwords(c)) for p in held_back for c in corpora(p)]
     return best_of_rounds(rounds, todo, run)
 
 

@@ -219,15 +219,19 @@ def _serve_locally(
     # Python's 5 ms switch interval the event loop waited its turn behind them, and requests
     # queued before reaching the batcher (p95 4.5 s at 55 requests/s where the batches took
     # 1.9 s); 0.5 ms lets it read and answer requests between their turns (p95 2.2 s)
+    interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=int(cfg.drain_seconds) or None,
-        timeout_keep_alive=KEEP_ALIVE_S,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            timeout_graceful_shutdown=int(cfg.drain_seconds) or None,
+            timeout_keep_alive=KEEP_ALIVE_S,
+        )
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def _serve_on_ray(

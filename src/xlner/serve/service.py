@@ -141,10 +141,9 @@ class Service:
 
         roles = Plan(tuple(self.methods.values())).roles()
         out: list[Backends] = []
+        shared = self.stages.backend("translator") if "translator" in roles else None
         for _ in range(n):
-            copy = Stages(self.config)
-            if "translator" in roles:
-                copy.__dict__["translator"] = self.stages.backend("translator")
+            copy = Stages(self.config, shared)
             role_load_seconds(copy, roles)
             out.append(copy)
         return out
