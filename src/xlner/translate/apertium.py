@@ -1,8 +1,11 @@
 """Apertium rule-based MT (Debian ``apertium`` plus a language-pair package, e.g.
 ``apt-get install apertium apertium-eng-spa`` for spa<->eng).
 
-All sentences of a call go through one ``apertium -u <mode>`` process, one sentence per line;
-unknown-word marks are removed (``-u``; ``#``/``@`` generation marks are stripped too).
+Each mode's programs are started once and kept running (:mod:`xlner.translate.apertium_pipe`:
+loading a pair costs more than translating a micro-batch); a mode whose tagger carries state
+across sentences, or an Apertium that cannot run that way, gets one ``apertium -u <mode>``
+process per call, one sentence per line. Unknown-word marks are removed (``-u``; ``#``/``@``
+generation marks are stripped too).
 
 Apertium's mode names mix ISO 639-1 and 639-3 codes (``eu-en``, ``isl-eng``), macrolanguages
 (``hbs-eng`` for Croatian, Serbian and Bosnian) and variants (``eng-hbs_HR``, ``spa-eng_US``):
@@ -18,6 +21,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,6 +29,13 @@ from pathlib import Path
 
 from xlner.errors import MissingModelError, UnsupportedLanguageError, XlnerError
 from xlner.languages import did_you_mean, get_language
+from xlner.translate.apertium_pipe import (
+    STATEFUL_MODES,
+    Pipeline,
+    deformat,
+    reformat,
+    split_deformatted,
+)
 
 _MARKS = re.compile(r"(?<!\S)[#@*](?=\w)")
 
@@ -121,13 +132,33 @@ def debian_package(src_lang: str, tgt_lang: str) -> str | None:
 
 
 class ApertiumTranslator:
+    """``keep_alive`` (default): each mode's programs are started once and kept running
+    (:class:`~xlner.translate.apertium_pipe.Pipeline`); else one ``apertium -u`` per call."""
+
     def __init__(
-        self, model: str | None = None, *, binary: str = "apertium", timeout: float = 3600.0
+        self,
+        model: str | None = None,
+        *,
+        binary: str = "apertium",
+        timeout: float = 3600.0,
+        keep_alive: bool = True,
     ) -> None:
         self.binary = binary
         self.mode = model  # an explicit mode such as "spa-eng_US"; None = derive from languages
         self.timeout = timeout
+        self.keep_alive = keep_alive
         self._pair_signatures: dict[str, str] = {}
+        self._pipes: dict[str, Pipeline | None] = {}
+        self._pipes_lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_pipes"], state["_pipes_lock"] = {}, None  # processes stay with their owner
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._pipes_lock = threading.Lock()
 
     @property
     def signature(self) -> str:
@@ -180,20 +211,33 @@ class ApertiumTranslator:
         self._mode(src_lang, tgt_lang)
 
     def pair_signature(self, src_lang: str, tgt_lang: str) -> str:
-        """``apertium|<mode>|<package>=<version>``: which pair data translates this pair."""
+        """``apertium|<mode>|<package>=<version>[|per-sentence]``: which pair data translates
+        this pair, and whether each sentence is translated as if alone (kept-alive pipeline)
+        or in the context of its call (one process per call)."""
         mode = self._mode(src_lang, tgt_lang)
         if mode not in self._pair_signatures:
-            self._pair_signatures[mode] = f"apertium|{mode}|{self._mode_data(mode)}"
+            sig = f"apertium|{mode}|{self._mode_data(mode)}"
+            self._pair_signatures[mode] = sig + ("|per-sentence" if self._kept(mode) else "")
         return self._pair_signatures[mode]
+
+    def _kept(self, mode: str) -> bool:
+        """Whether ``mode`` is translated by a kept-alive pipeline."""
+        return (
+            self.keep_alive
+            and mode not in STATEFUL_MODES
+            and shutil.which("apertium-wblank-mode") is not None
+        )
+
+    def _mode_file(self, mode: str) -> Path | None:
+        binary = shutil.which(self.binary)
+        if binary is None:
+            return None
+        share = Path(binary).resolve().parent.parent / "share"
+        return share / "apertium" / "modes" / f"{mode}.mode"
 
     def _mode_data(self, mode: str) -> str:
         """The Debian package and version owning the mode's file, else a hash of the file."""
-        binary = shutil.which(self.binary)
-        path = (
-            Path(binary).resolve().parent.parent / "share" / "apertium" / "modes" / f"{mode}.mode"
-            if binary
-            else None
-        )
+        path = self._mode_file(mode)
         if path is None or not path.is_file():
             return "data=unknown"
         if shutil.which("dpkg-query"):
@@ -216,6 +260,39 @@ class ApertiumTranslator:
             return []
         mode = self._mode(src_lang, tgt_lang)
         lines = [" ".join(t.split()) or "." for t in texts]
+        out = self._translate_kept(mode, lines)
+        if out is None:
+            out = self._translate_once(mode, lines)
+        return [_MARKS.sub("", o).strip() for o in out]
+
+    def _pipe(self, mode: str) -> Pipeline | None:
+        with self._pipes_lock:
+            pipe = self._pipes.get(mode)
+            if pipe is not None and not pipe.alive:
+                pipe = None
+            if mode not in self._pipes or (pipe is None and self._pipes[mode] is not None):
+                path = self._mode_file(mode)
+                pipe = Pipeline.for_mode(path, self.timeout) if path is not None else None
+                self._pipes[mode] = pipe
+            return pipe
+
+    def _translate_kept(self, mode: str, lines: list[str]) -> list[str] | None:
+        """Through the mode's kept-alive pipeline, each line as if alone; None where it cannot
+        (a stateful mode, no ``apertium-wblank-mode``): then one process per call."""
+        if not self._kept(mode):
+            return None
+        pipe = self._pipe(mode)
+        if pipe is None:
+            return None
+        chunks = split_deformatted(deformat(lines), len(lines))
+        if chunks is None:  # a superblank spans two lines: each deformatted alone
+            chunks = [deformat([line]) for line in lines]
+        out = reformat("".join(pipe.run(chunks))).split("\n")
+        if out and out[-1] == "":
+            out.pop()
+        return out if len(out) == len(lines) else None
+
+    def _translate_once(self, mode: str, lines: list[str]) -> list[str]:
         proc = subprocess.run(
             [self.binary, "-u", mode],
             input="\n".join(lines) + "\n",
@@ -233,4 +310,4 @@ class ApertiumTranslator:
             raise XlnerError(
                 f"apertium {mode} returned {len(out)} lines for {len(lines)} sentences"
             )
-        return [_MARKS.sub("", o).strip() for o in out]
+        return out

@@ -1,0 +1,122 @@
+"""The kept-alive Apertium pipeline: each sentence translated as if alone, whatever the process
+translated before; failures are one-line errors, and the next call starts a new pipeline."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from xlner.datasets import load_dataset
+from xlner.errors import XlnerError
+from xlner.translate.apertium import ApertiumTranslator, resolve_mode
+from xlner.translate.apertium_pipe import STATEFUL_MODES, Pipeline, split_deformatted
+
+
+def test_split_cuts_one_document_per_line() -> None:
+    stream = "hola[\n]\\[x\\] mundo[\n]adios.[][\n]"
+    assert split_deformatted(stream, 3) == [
+        "hola.[][\n]",
+        "\\[x\\] mundo.[][\n]",
+        "adios.[][\n]",
+    ]
+    assert split_deformatted(stream, 2) is None  # not the lines asked for
+    # a superblank holding a newline and more (destxt joins "a ~" with the newline after it)
+    assert split_deformatted("a[ ~\n]b.[][\n]", 2) is None
+    assert split_deformatted("a[\n]b", 1) is None  # text after the last line
+
+
+def test_a_pipeline_that_stops_or_hangs_is_a_one_line_error() -> None:
+    stops = Pipeline("read -r -d '' x; printf 'one\\0'; exit 3")
+    with pytest.raises(XlnerError, match="apertium stopped"):
+        stops.run(["a", "b"])
+    assert not stops.alive
+    hangs = Pipeline("sleep 30", timeout=0.5)
+    start = time.monotonic()
+    with pytest.raises(XlnerError, match="did not answer within"):
+        hangs.run(["a"])
+    assert time.monotonic() - start < 5
+    assert not hangs.alive  # closed: a half-read pipeline is not used again
+
+
+needs_apertium = pytest.mark.skipif(
+    shutil.which("apertium") is None or shutil.which("apertium-wblank-mode") is None,
+    reason="Apertium not installed (./quickstart installs it)",
+)
+
+#: (source, target, dataset, data language) for the pairs the shared data can feed.
+PAIRS = [
+    ("es", "en", "conll02-es", "es"),
+    ("eu", "en", "panx", "eu"),
+    ("hr", "en", "uner", "hr"),
+    ("gl", "en", "sli-nerc", "gl"),
+    ("en", "es", "conll03-en", "en"),
+    ("en", "hr", "conll03-en", "en"),
+    ("en", "gl", "conll03-en", "en"),
+]
+
+
+def _texts(data_dir: Path, dataset: str, lang: str, n: int) -> list[str]:
+    split = "dev" if dataset == "panx" else "test"
+    return [" ".join(s.tokens) for s in load_dataset(dataset, lang, split, data_dir)[:n]]
+
+
+@needs_apertium
+@pytest.mark.parametrize(("src", "tgt", "dataset", "lang"), PAIRS)
+def test_kept_pipeline_translates_each_sentence_as_if_alone(
+    data_dir: Path, src: str, tgt: str, dataset: str, lang: str
+) -> None:
+    once = ApertiumTranslator(keep_alive=False)
+    mode = resolve_mode(once.modes, src, tgt)
+    if mode is None:
+        pytest.skip(f"no Apertium pair {src}->{tgt} installed")
+    texts = _texts(data_dir, dataset, lang, 60)
+    kept = ApertiumTranslator()
+    if mode in STATEFUL_MODES:
+        # its tagger carries state: a fresh process per call, the call's context recorded
+        assert not kept.pair_signature(src, tgt).endswith("|per-sentence")
+        assert kept.translate(texts, src, tgt) == once.translate(texts, src, tgt)
+        return
+    assert kept.pair_signature(src, tgt).endswith("|per-sentence")
+    got = kept.translate(texts[:50], src, tgt) + kept.translate(texts[50:], src, tgt)
+    alone = [once.translate([t], src, tgt)[0] for t in texts[::6]]
+    assert got[::6] == alone
+    # what the process translated before changes nothing: a fresh one on the last 30
+    assert ApertiumTranslator().translate(texts[30:], src, tgt) == got[30:]
+    assert kept._pipes[mode] is not None and kept._pipes[mode].alive
+
+
+@needs_apertium
+@pytest.mark.slow
+def test_stateful_modes_are_the_ones_whose_tagger_carries_state(data_dir: Path) -> None:
+    """Every installed mode the shared data feeds, in one process per call: dropping the 40
+    sentences before 160 others changes none of their translations unless the mode is in
+    STATEFUL_MODES (a pair found stateful here must be added there)."""
+    once = ApertiumTranslator(keep_alive=False)
+    for src, tgt, dataset, lang in PAIRS:
+        mode = resolve_mode(once.modes, src, tgt)
+        if mode is None:
+            continue
+        texts = _texts(data_dir, dataset, lang, 200)
+        whole = once.translate(texts, src, tgt)[40:]
+        changed = sum(a != b for a, b in zip(whole, once.translate(texts[40:], src, tgt)))
+        if mode not in STATEFUL_MODES:
+            assert changed == 0, (mode, changed)
+        elif mode == "gl-en":
+            assert changed > 0  # why it is listed (measured: 55 of 160)
+
+
+@needs_apertium
+def test_translator_restarts_a_stopped_pipeline_and_pickles_without_it() -> None:
+    tr = ApertiumTranslator()
+    if resolve_mode(tr.modes, "es", "en") is None:
+        pytest.skip("no Apertium pair es->en installed")
+    first = tr.translate(["El rey de España ."], "es", "en")
+    (pipe,) = (p for p in tr._pipes.values() if p is not None)
+    pipe.close()
+    assert tr.translate(["El rey de España ."], "es", "en") == first
+    copy = pickle.loads(pickle.dumps(tr))
+    assert copy._pipes == {} and copy.translate(["El rey de España ."], "es", "en") == first
