@@ -210,6 +210,10 @@ class ApertiumTranslator:
     def check_languages(self, src_lang: str, tgt_lang: str) -> None:
         self._mode(src_lang, tgt_lang)
 
+    def mode_of(self, src_lang: str, tgt_lang: str) -> str:
+        """The Apertium mode that translates ``src_lang`` into ``tgt_lang``."""
+        return self._mode(src_lang, tgt_lang)
+
     def pair_signature(self, src_lang: str, tgt_lang: str) -> str:
         """``apertium|<mode>|<package>=<version>[|per-sentence]``: which pair data translates
         this pair, and whether each sentence is translated as if alone (kept-alive pipeline)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from xlner.cli._common import add_command
-from xlner.cli.bench import encoders, europarl, pipeline, projection, scale, serve, translation
+from xlner.cli.bench import (
+    apertium,
+    encoders,
+    europarl,
+    pipeline,
+    projection,
+    scale,
+    serve,
+    translation,
+)
 
 
 def register(sub: Any) -> None:
@@ -14,9 +23,9 @@ def register(sub: Any) -> None:
         "bench",
         lambda a: (a.bench_parser.print_help(), 0)[1],
         "benchmarks: projection, pipeline cost and cost model, scale, encoders, translation, "
-        "serving, europarl (aligner study)",
+        "apertium, serving, europarl (aligner study)",
     )
     bench.set_defaults(bench_parser=bench)
     bsub = bench.add_subparsers(dest="bench_command", metavar="BENCH")
-    for module in (projection, pipeline, scale, encoders, translation, serve, europarl):
+    for module in (projection, pipeline, scale, encoders, translation, apertium, serve, europarl):
         module.register(bsub)
