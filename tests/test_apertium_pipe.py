@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from xlner.datasets import load_dataset
 from xlner.errors import XlnerError
 from xlner.translate.apertium import ApertiumTranslator, resolve_mode
-from xlner.translate.apertium_pipe import STATEFUL_MODES, Pipeline, split_deformatted
+from xlner.translate.apertium_pipe import STATELESS_MODES, Pipeline, split_deformatted
 
 
 def test_split_cuts_one_document_per_line() -> None:
@@ -37,9 +38,11 @@ def test_a_pipeline_that_stops_or_hangs_is_a_one_line_error() -> None:
     hangs = Pipeline("sleep 30", timeout=0.5)
     start = time.monotonic()
     with pytest.raises(XlnerError, match="did not answer within"):
-        hangs.run(["a"])
+        hangs.run(["a", "x" * 300_000])  # more than a pipe holds: the writer blocks too
     assert time.monotonic() - start < 5
     assert not hangs.alive  # closed: a half-read pipeline is not used again
+    with pytest.raises(XlnerError, match="closed"):
+        hangs.run(["a"])
 
 
 needs_apertium = pytest.mark.skipif(
@@ -56,6 +59,8 @@ PAIRS = [
     ("en", "es", "conll03-en", "en"),
     ("en", "hr", "conll03-en", "en"),
     ("en", "gl", "conll03-en", "en"),
+    ("en", "sr", "conll03-en", "en"),
+    ("en", "bs", "conll03-en", "en"),
 ]
 
 
@@ -67,36 +72,42 @@ def _texts(data_dir: Path, dataset: str, lang: str, n: int) -> list[str]:
 @needs_apertium
 @pytest.mark.parametrize(("src", "tgt", "dataset", "lang"), PAIRS)
 def test_kept_pipeline_translates_each_sentence_as_if_alone(
-    data_dir: Path, src: str, tgt: str, dataset: str, lang: str
+    data_dir: Path, src: str, tgt: str, dataset: str, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    once = ApertiumTranslator(keep_alive=False)
+    once = ApertiumTranslator(keep_alive="never")
     mode = resolve_mode(once.modes, src, tgt)
     if mode is None:
         pytest.skip(f"no Apertium pair {src}->{tgt} installed")
     texts = _texts(data_dir, dataset, lang, 60)
     kept = ApertiumTranslator()
-    if mode in STATEFUL_MODES:
-        # its tagger carries state: a fresh process per call, the call's context recorded
+    if mode not in STATELESS_MODES:
+        # not measured stateless: a fresh process per call, the call's context recorded
         assert not kept.pair_signature(src, tgt).endswith("|per-sentence")
         assert kept.translate(texts, src, tgt) == once.translate(texts, src, tgt)
         return
     assert kept.pair_signature(src, tgt).endswith("|per-sentence")
+    expected = [once.translate([t], src, tgt)[0] for t in texts[::6]]
+
+    def no_process_per_call(*args: object) -> list[str]:
+        raise AssertionError("the kept pipeline was not used")
+
+    monkeypatch.setattr(kept, "_translate_once", no_process_per_call)
     got = kept.translate(texts[:50], src, tgt) + kept.translate(texts[50:], src, tgt)
-    alone = [once.translate([t], src, tgt)[0] for t in texts[::6]]
-    assert got[::6] == alone
+    assert got[::6] == expected
     # what the process translated before changes nothing: a fresh one on the last 30
     assert ApertiumTranslator().translate(texts[30:], src, tgt) == got[30:]
-    assert kept._pipes[mode] is not None and kept._pipes[mode].alive
+    pipe = kept._pipes[mode]
+    assert pipe is not None and pipe.alive
 
 
 @needs_apertium
 @pytest.mark.slow
 def test_kept_modes_are_stateless_after_a_long_history(data_dir: Path) -> None:
-    """Every installed mode the shared data feeds and STATEFUL_MODES leaves out: 40 sentences
-    translated after 300 others through one kept process come out as each sentence alone (a
-    pair failing here carries state and must be added to STATEFUL_MODES); and Galician's pair
-    shows why it is listed."""
-    once = ApertiumTranslator(keep_alive=False)
+    """Every installed mode the shared data feeds: 40 sentences translated after 300 others
+    through one kept process come out as each sentence alone for every mode of
+    STATELESS_MODES (a pair failing here carries state and must leave it); Galician's pair
+    shows why it is not there."""
+    once = ApertiumTranslator(keep_alive="never")
     for src, tgt, dataset, lang in PAIRS:
         mode = resolve_mode(once.modes, src, tgt)
         if mode is None:
@@ -104,7 +115,7 @@ def test_kept_modes_are_stateless_after_a_long_history(data_dir: Path) -> None:
         texts = _texts(data_dir, dataset, lang, 340)
         probe, history = texts[:40], texts[40:]
         alone = [once.translate([t], src, tgt)[0] for t in probe]
-        if mode in STATEFUL_MODES:
+        if mode not in STATELESS_MODES:
             if mode == "gl-en":  # measured: the call's earlier sentences change some
                 assert once.translate(history + probe, src, tgt)[-40:] != alone
             continue
@@ -115,7 +126,21 @@ def test_kept_modes_are_stateless_after_a_long_history(data_dir: Path) -> None:
 
 
 @needs_apertium
-def test_translator_restarts_a_stopped_pipeline_and_pickles_without_it() -> None:
+def test_threads_sharing_a_translator_get_their_own_sentences() -> None:
+    tr = ApertiumTranslator()
+    if resolve_mode(tr.modes, "es", "en") is None:
+        pytest.skip("no Apertium pair es->en installed")
+    calls = [[f"El rey {i} visitó Madrid .", f"La casa {i} es grande ."] for i in range(12)]
+    expected = [ApertiumTranslator(keep_alive="never").translate(c, "es", "en") for c in calls]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda c: tr.translate(c, "es", "en"), calls))
+    assert got == expected
+
+
+@needs_apertium
+def test_translator_restarts_a_stopped_pipeline_and_pickles_without_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     tr = ApertiumTranslator()
     if resolve_mode(tr.modes, "es", "en") is None:
         pytest.skip("no Apertium pair es->en installed")
@@ -123,6 +148,20 @@ def test_translator_restarts_a_stopped_pipeline_and_pickles_without_it() -> None
     (pipe,) = (p for p in tr._pipes.values() if p is not None)
     pipe.close()
     assert tr.translate(["El rey de España ."], "es", "en") == first
+    # another thread's failed call closes the pipeline between _pipe() and run(): one retry
+    (current,) = (p for p in tr._pipes.values() if p is not None)
+    real, calls = current.run, []
+
+    def closed_under_it(chunks: list[str]) -> list[str]:
+        calls.append(1)
+        current.close()
+        return real(chunks)
+
+    monkeypatch.setattr(current, "run", closed_under_it)
+    assert tr.translate(["El rey de España ."], "es", "en") == first
+    assert calls == [1] and not current.alive
+    with pytest.raises(XlnerError, match="closed"):
+        real(["x"])
     copy = pickle.loads(pickle.dumps(tr))
     assert copy._pipes == {} and copy.translate(["El rey de España ."], "es", "en") == first
 

@@ -30,14 +30,18 @@ from pathlib import Path
 from xlner.errors import MissingModelError, UnsupportedLanguageError, XlnerError
 from xlner.languages import did_you_mean, get_language
 from xlner.translate.apertium_pipe import (
-    STATEFUL_MODES,
+    STATELESS_MODES,
     Pipeline,
+    PipelineClosed,
     deformat,
     reformat,
     split_deformatted,
 )
 
 _MARKS = re.compile(r"(?<!\S)[#@*](?=\w)")
+
+#: Values of ``keep_alive``.
+KEEP_ALIVE = ("measured", "always", "never")
 
 #: Macrolanguages of Apertium's pairs and the variant suffix of each member.
 MACROLANGUAGES: dict[str, dict[str, str]] = {"hbs": {"hrv": "HR", "srp": "SR", "bos": "BS"}}
@@ -132,8 +136,10 @@ def debian_package(src_lang: str, tgt_lang: str) -> str | None:
 
 
 class ApertiumTranslator:
-    """``keep_alive`` (default): each mode's programs are started once and kept running
-    (:class:`~xlner.translate.apertium_pipe.Pipeline`); else one ``apertium -u`` per call."""
+    """``keep_alive``: ``measured`` (default) starts the programs of each mode measured
+    stateless (:data:`~xlner.translate.apertium_pipe.STATELESS_MODES`) once and keeps them
+    running (:class:`~xlner.translate.apertium_pipe.Pipeline`), ``always`` every mode,
+    ``never`` none; a mode not kept alive gets one ``apertium -u`` per call."""
 
     def __init__(
         self,
@@ -141,8 +147,12 @@ class ApertiumTranslator:
         *,
         binary: str = "apertium",
         timeout: float = 3600.0,
-        keep_alive: bool = True,
+        keep_alive: str = "measured",
     ) -> None:
+        if keep_alive not in KEEP_ALIVE:
+            raise XlnerError(
+                f"keep_alive must be one of {', '.join(KEEP_ALIVE)}, not {keep_alive!r}"
+            )
         self.binary = binary
         self.mode = model  # an explicit mode such as "spa-eng_US"; None = derive from languages
         self.timeout = timeout
@@ -225,11 +235,15 @@ class ApertiumTranslator:
         return self._pair_signatures[mode]
 
     def _kept(self, mode: str) -> bool:
-        """Whether ``mode`` is translated by a kept-alive pipeline."""
+        """Whether ``mode`` is translated by a kept-alive pipeline: ``keep_alive`` allows it and
+        this Apertium can build one (``apertium-wblank-mode`` and the mode file found)."""
+        if self.keep_alive == "never" or (
+            self.keep_alive == "measured" and mode not in STATELESS_MODES
+        ):
+            return False
+        path = self._mode_file(mode)
         return (
-            self.keep_alive
-            and mode not in STATEFUL_MODES
-            and shutil.which("apertium-wblank-mode") is not None
+            shutil.which("apertium-wblank-mode") is not None and path is not None and path.is_file()
         )
 
     def _mode_file(self, mode: str) -> Path | None:
@@ -270,31 +284,46 @@ class ApertiumTranslator:
         return [_MARKS.sub("", o).strip() for o in out]
 
     def _pipe(self, mode: str) -> Pipeline | None:
+        """The mode's running pipeline, started (again) where it is not running."""
         with self._pipes_lock:
             pipe = self._pipes.get(mode)
-            if pipe is not None and not pipe.alive:
-                pipe = None
-            if mode not in self._pipes or (pipe is None and self._pipes[mode] is not None):
-                path = self._mode_file(mode)
-                pipe = Pipeline.for_mode(path, self.timeout) if path is not None else None
-                self._pipes[mode] = pipe
+            if pipe is not None and pipe.alive:
+                return pipe
+            if pipe is not None:
+                pipe.close()
+            elif mode in self._pipes:
+                return None  # this Apertium could not build one
+            path = self._mode_file(mode)
+            pipe = Pipeline.for_mode(path, self.timeout) if path is not None else None
+            self._pipes[mode] = pipe
             return pipe
 
     def _translate_kept(self, mode: str, lines: list[str]) -> list[str] | None:
-        """Through the mode's kept-alive pipeline, each line as if alone; None where it cannot
-        (a stateful mode, no ``apertium-wblank-mode``): then one process per call."""
+        """Through the mode's kept-alive pipeline, each line as if alone; None where it is not
+        kept alive (:meth:`_kept`): then one process per call."""
         if not self._kept(mode):
-            return None
-        pipe = self._pipe(mode)
-        if pipe is None:
             return None
         chunks = split_deformatted(deformat(lines), len(lines))
         if chunks is None:  # a superblank spans two lines: each deformatted alone
             chunks = [deformat([line]) for line in lines]
-        out = reformat("".join(pipe.run(chunks))).split("\n")
+        for attempt in (1, 2):
+            pipe = self._pipe(mode)
+            if pipe is None:
+                raise XlnerError(f"apertium could not start the {mode} pipeline")
+            try:
+                outs = pipe.run(chunks)
+                break
+            except PipelineClosed:  # another thread's failed call closed it: start again
+                if attempt == 2:
+                    raise
+        out = reformat("".join(outs)).split("\n")
         if out and out[-1] == "":
             out.pop()
-        return out if len(out) == len(lines) else None
+        if len(out) != len(lines):
+            raise XlnerError(
+                f"apertium {mode} returned {len(out)} lines for {len(lines)} sentences"
+            )
+        return out
 
     def _translate_once(self, mode: str, lines: list[str]) -> list[str]:
         proc = subprocess.run(

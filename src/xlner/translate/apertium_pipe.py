@@ -12,7 +12,9 @@ Formatting stays Apertium's own: ``apertium-destxt`` deformats the call's text a
 only the pair's pipeline between them is kept running. Each sentence is sent as the document
 destxt makes of it alone, so its translation is byte-identical to ``apertium -u`` on that one
 sentence, whatever came before it — where the pair's tagger starts afresh at each sentence,
-which :data:`STATEFUL_MODES` records where it does not.
+which :data:`STATELESS_MODES` records for the pairs measured. One pipeline per mode serves one
+call at a time (a translator shared by threads takes turns, as the stage locks of
+``xlner run`` and ``xlner serve`` already make it).
 """
 
 from __future__ import annotations
@@ -33,15 +35,18 @@ from typing import IO
 
 from xlner.errors import XlnerError
 
-#: Modes whose tagger carries state from one sentence to the next, measured with Debian's
-#: pairs (``xlner bench apertium``; tests/test_apertium_pipe.py): their HMM tagger's choices
-#: depend on sentences long before. apertium-en-gl: dropping the 40 Galician sentences before
-#: 160 others changes 55 of their translations; eng-spa: after 1,000 English sentences through
-#: one process, 13 of the next 100 come out unlike the same sentence alone. spa-eng, eu-en and
-#: the hbs modes change none (0 of 100 after 1,000). A kept-alive process would make a
-#: sentence's translation depend on all the process translated before, so these get one fresh
-#: process per call.
-STATEFUL_MODES = frozenset({"gl-en", "en-gl", "eng-spa"})
+#: Modes measured to translate each sentence alike whatever the process translated before
+#: (``xlner bench apertium``; tests/test_apertium_pipe.py checks each against a 300-sentence
+#: history): spa-eng, eu-en and the hbs modes change none of 100 sentences after 1,000 others.
+#: Only these run kept alive by default (``keep_alive="measured"``). Others measured stateful:
+#: their HMM tagger's choices depend on sentences long before — apertium-en-gl (dropping the
+#: 40 Galician sentences before 160 others changes 55 of their translations) and eng-spa
+#: (after 1,000 English sentences through one process, 13 of the next 100 differ from alone);
+#: a pair not measured (eng-cat, isl-eng, mkd-eng, ...) may be either, so it gets one fresh
+#: process per call unless ``keep_alive="always"``.
+STATELESS_MODES = frozenset(
+    {"spa-eng", "eu-en", "hbs-eng", "eng-hbs", "eng-hbs_HR", "eng-hbs_SR", "eng-hbs_BS"}
+)
 
 #: One token of Apertium's stream format: an escaped character, a superblank ``[...]``, or text.
 _TOKEN = re.compile(r"\\.|\[(?:\\.|[^\\\]])*\]|[^\\\[]+|\[", re.S)
@@ -70,8 +75,12 @@ def split_deformatted(stream: str, n: int) -> list[str] | None:
     return parts
 
 
+class PipelineClosed(XlnerError):
+    """The pipeline was closed (by a failed call in another thread) before this call wrote."""
+
+
 class Pipeline:
-    """One mode's programs, kept running; :meth:`translate` is thread-safe (one call at a time)."""
+    """One mode's programs, kept running; :meth:`run` is thread-safe (one call at a time)."""
 
     def __init__(self, script: str, option: str = "-n", timeout: float = 3600.0) -> None:
         self.timeout = timeout
@@ -102,40 +111,43 @@ class Pipeline:
 
     @property
     def alive(self) -> bool:
-        return self._proc.poll() is None
+        return self._finalizer.alive and self._proc.poll() is None
 
     def close(self) -> None:
         self._finalizer()
 
     def run(self, chunks: Sequence[str]) -> list[str]:
-        """Each deformatted chunk through the pipeline, flushed on its own; the outputs in order."""
+        """Each deformatted chunk through the pipeline, flushed on its own; the outputs in order.
+        The timeout covers the whole call; on any failure the processes are killed (a
+        half-read pipeline cannot be trusted with the next call)."""
         with self._lock:
+            if not self.alive:
+                raise PipelineClosed("the Apertium pipeline was closed")
             data = [c.encode() + b"\0" for c in chunks]
-            failed: list[BaseException] = []
-            writer = threading.Thread(target=self._write, args=(data, failed), daemon=True)
+            writer = threading.Thread(target=self._write, args=(data,), daemon=True)
             writer.start()
+            deadline = time.monotonic() + self.timeout
             try:
-                return [self._read_one() for _ in chunks]
+                return [self._read_one(deadline) for _ in chunks]
             except BaseException:
-                self.close()  # a half-read pipeline cannot be trusted with the next call
+                self._proc.kill()  # first: unblocks a writer stuck on a full pipe
+                self.close()
                 raise
             finally:
                 writer.join(timeout=5)
 
-    def _write(self, data: list[bytes], failed: list[BaseException]) -> None:
+    def _write(self, data: list[bytes]) -> None:
         stdin = self._proc.stdin
         assert stdin is not None
-        try:
+        # a dead pipeline shows as EOF to the reader, which raises with Apertium's stderr
+        with contextlib.suppress(BrokenPipeError, ValueError, OSError):
             for d in data:
                 stdin.write(d)
                 stdin.flush()
-        except (BrokenPipeError, ValueError, OSError) as e:
-            failed.append(e)
 
-    def _read_one(self) -> str:
+    def _read_one(self, deadline: float) -> str:
         stdout = self._proc.stdout
         assert stdout is not None
-        deadline = time.monotonic() + self.timeout
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -152,7 +164,8 @@ class Pipeline:
 
     def _error(self) -> str:
         self._proc.poll()
-        self._stderr.seek(0)
+        size = self._stderr.seek(0, os.SEEK_END)
+        self._stderr.seek(max(0, size - 4096))
         text = self._stderr.read().decode(errors="replace").strip()
         return text[-300:] or f"exit status {self._proc.returncode}"
 
