@@ -316,14 +316,7 @@ class ApertiumTranslator:
             except PipelineClosed:  # another thread's failed call closed it: start again
                 if attempt == 2:
                     raise
-        out = reformat("".join(outs)).split("\n")
-        if out and out[-1] == "":
-            out.pop()
-        if len(out) != len(lines):
-            raise XlnerError(
-                f"apertium {mode} returned {len(out)} lines for {len(lines)} sentences"
-            )
-        return out
+        return _lines(reformat("".join(outs)), mode, len(lines))
 
     def _translate_once(self, mode: str, lines: list[str]) -> list[str]:
         proc = subprocess.run(
@@ -336,11 +329,14 @@ class ApertiumTranslator:
         )
         if proc.returncode != 0:
             raise XlnerError(f"apertium {mode} failed: {proc.stderr.strip()[:300]}")
-        out = proc.stdout.split("\n")
-        if out and out[-1] == "":
-            out.pop()
-        if len(out) != len(lines):
-            raise XlnerError(
-                f"apertium {mode} returned {len(out)} lines for {len(lines)} sentences"
-            )
-        return out
+        return _lines(proc.stdout, mode, len(lines))
+
+
+def _lines(text: str, mode: str, n: int) -> list[str]:
+    """Apertium's output text as its ``n`` lines (one per sentence), else a one-line error."""
+    out = text.split("\n")
+    if out and out[-1] == "":
+        out.pop()
+    if len(out) != n:
+        raise XlnerError(f"apertium {mode} returned {len(out)} lines for {n} sentences")
+    return out
