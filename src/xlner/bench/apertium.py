@@ -135,7 +135,7 @@ def run_apertium(
                 PairRow(
                     f"{src}->{tgt}",
                     mode,
-                    default._kept(mode),
+                    default.keeps_alive(mode),
                     size,
                     len(part),
                     best["once"],

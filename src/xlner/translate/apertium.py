@@ -158,6 +158,7 @@ class ApertiumTranslator:
         self.timeout = timeout
         self.keep_alive = keep_alive
         self._pair_signatures: dict[str, str] = {}
+        self._kept_modes: dict[str, bool] = {}
         self._pipes: dict[str, Pipeline | None] = {}
         self._pipes_lock = threading.Lock()
 
@@ -231,20 +232,24 @@ class ApertiumTranslator:
         mode = self._mode(src_lang, tgt_lang)
         if mode not in self._pair_signatures:
             sig = f"apertium|{mode}|{self._mode_data(mode)}"
-            self._pair_signatures[mode] = sig + ("|per-sentence" if self._kept(mode) else "")
+            self._pair_signatures[mode] = sig + ("|per-sentence" if self.keeps_alive(mode) else "")
         return self._pair_signatures[mode]
 
-    def _kept(self, mode: str) -> bool:
+    def keeps_alive(self, mode: str) -> bool:
         """Whether ``mode`` is translated by a kept-alive pipeline: ``keep_alive`` allows it and
-        this Apertium can build one (``apertium-wblank-mode`` and the mode file found)."""
-        if self.keep_alive == "never" or (
-            self.keep_alive == "measured" and mode not in STATELESS_MODES
-        ):
-            return False
-        path = self._mode_file(mode)
-        return (
-            shutil.which("apertium-wblank-mode") is not None and path is not None and path.is_file()
-        )
+        this Apertium can build one (``apertium-wblank-mode`` and the mode file found); looked
+        up once per mode, not on every call."""
+        if mode not in self._kept_modes:
+            allowed = self.keep_alive == "always" or (
+                self.keep_alive == "measured" and mode in STATELESS_MODES
+            )
+            path = self._mode_file(mode) if allowed else None
+            self._kept_modes[mode] = (
+                path is not None
+                and path.is_file()
+                and shutil.which("apertium-wblank-mode") is not None
+            )
+        return self._kept_modes[mode]
 
     def _mode_file(self, mode: str) -> Path | None:
         binary = shutil.which(self.binary)
@@ -300,8 +305,8 @@ class ApertiumTranslator:
 
     def _translate_kept(self, mode: str, lines: list[str]) -> list[str] | None:
         """Through the mode's kept-alive pipeline, each line as if alone; None where it is not
-        kept alive (:meth:`_kept`): then one process per call."""
-        if not self._kept(mode):
+        kept alive (:meth:`keeps_alive`): then one process per call."""
+        if not self.keeps_alive(mode):
             return None
         chunks = split_deformatted(deformat(lines), len(lines))
         if chunks is None:  # a superblank spans two lines: each deformatted alone
