@@ -134,3 +134,30 @@ def test_bench_translation_small(tiny: dict[str, Path], data_dir: Path, tmp_path
     ]
     assert result["sentences"] == 6 and result["ct2_int8_vs_hf_fp32_same_batches"][64] > 0
     assert "CT2 int8 / HF fp32" in format_translation(result)
+
+
+def test_bench_batching_compares_cuts_on_the_same_sentences(
+    tiny: dict[str, Path], data_dir: Path
+) -> None:
+    """Each language and size gets the greedy row and one per cost; the cheapest cut pads no
+    more than the greedy one; the greedy row is the reference (same entities as itself)."""
+    from xlner.bench.batching import format_batching, run_batching
+
+    rows = run_batching(
+        str(tiny["tagger"]),
+        "panx:eu",
+        sizes=[40],
+        costs=[None, 64],
+        repeats=1,
+        runtime="torch",
+        data_dir=str(data_dir),
+    )
+    assert [(r.lang, r.sentences, r.cut) for r in rows] == [
+        ("eu", 40, "greedy"),
+        ("eu", 40, "cost 64"),
+    ]
+    greedy, cheap = rows
+    assert greedy.x_greedy == 1.0 and greedy.same_entities == 40
+    assert cheap.padded <= greedy.padded and greedy.padded > 1.0
+    assert 0 <= cheap.same_entities <= 40
+    assert "| eu | 40 | cost 64 |" in format_batching(rows)

@@ -25,6 +25,7 @@ from xlner.models.runtime import (
     Runtime,
     Task,
     Work,
+    default_batch_cost,
     default_max_tokens,
     dtype_runtime,
     is_auto,
@@ -64,6 +65,8 @@ class HFBackend(Generic[M]):
         self.dtype = dtype
         self._runtime_option = runtime
         self.max_tokens = max_tokens or default_max_tokens(self.device, self.work)
+        #: padded tokens one more batch costs when cutting sorted rows (None: greedy cut)
+        self.batch_cost = default_batch_cost(self.device, self.work)
         self.load_seconds = 0.0  # set by the first load
         if not is_auto(runtime) or not is_auto(dtype):
             self.runtime  # noqa: B018  (an explicit bad value is an error now, not at first use)
@@ -139,5 +142,10 @@ class HFEncoderBackend(HFBackend[Encoder]):
     ) -> Iterator[tuple[list[Piece], WindowBatch]]:
         """:func:`~xlner.models.subwords.window_batches` of ``sentences`` for this model."""
         return window_batches(
-            self.tokenizer, sentences, self.max_length, self.max_tokens, self.batch_size
+            self.tokenizer,
+            sentences,
+            self.max_length,
+            self.max_tokens,
+            self.batch_size,
+            self.batch_cost,
         )

@@ -158,6 +158,27 @@ def default_max_tokens(device: str, work: Work = "encode") -> int:
     return DEFAULT_MAX_TOKENS[(work, "cpu" if device.startswith("cpu") else "cuda")]
 
 
+#: What one more batch costs, in padded tokens, when :func:`~xlner.models.subwords.token_batches`
+#: chooses where to cut length-sorted rows. An encoder on the CPU: 64 (``xlner bench batching``:
+#: the e5-small tagger, CTranslate2 int8 on 2 cores, tagged 20-100 sentences 1.06-1.48x faster
+#: than with the greedy cut, 800 alike within noise; cost 0 — many tiny batches — was slower
+#: than greedy; docs/benchmarks.md).
+#: ``None`` keeps the greedy cut, as few batches as the budget allows: on a GPU, where a launch
+#: costs more than padding, and for generation, where each batch decodes step by step (neither
+#: measured yet).
+DEFAULT_BATCH_COST: dict[tuple[str, str], int | None] = {
+    ("encode", "cpu"): 64,
+    ("encode", "cuda"): None,
+    ("generate", "cpu"): None,
+    ("generate", "cuda"): None,
+}
+
+
+def default_batch_cost(device: str, work: Work = "encode") -> int | None:
+    """The one table of per-batch costs (:data:`DEFAULT_BATCH_COST`)."""
+    return DEFAULT_BATCH_COST[(work, "cpu" if device.startswith("cpu") else "cuda")]
+
+
 def is_auto(option: str | None) -> bool:
     """Whether a runtime or dtype option leaves the choice to xlner (``None``, ``""``, ``auto``)."""
     return option in (None, "", "auto")

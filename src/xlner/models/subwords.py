@@ -3,11 +3,13 @@ sentences are split into windows of whole words that fit the model, never trunca
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from xlner.models.runtime import DEFAULT_BATCH_COST
 
 
 def clean_words(words: Sequence[str]) -> list[str]:
@@ -54,17 +56,57 @@ Piece = tuple[int, int, int]  # (sentence index, first word, end word)
 
 
 def token_batches(
-    lengths: Sequence[int], max_tokens: int, max_rows: int | None = None, sort: bool = True
+    lengths: Sequence[int],
+    max_tokens: int,
+    max_rows: int | None = None,
+    sort: bool = True,
+    batch_cost: int | None = DEFAULT_BATCH_COST[("encode", "cpu")],
 ) -> list[list[int]]:
     """Indices of ``lengths`` sorted longest first (in input order with ``sort=False``) and cut
     into batches whose padded size (rows x longest row) is at most ``max_tokens`` (and at most
     ``max_rows`` rows, when given).
 
-    A row longer than the budget gets a batch of its own. Equal lengths keep their input order,
-    so the batches are deterministic."""
+    Sorted rows are cut where the total padded size plus ``batch_cost`` tokens per batch is
+    least (dynamic programming over the cut points; the device's cost:
+    :func:`~xlner.models.runtime.default_batch_cost`), not greedily: filling the first batch up
+    to the budget pads every short row to the longest one (100 Basque PAN-X sentences: 2.0x
+    their subwords greedily, 1.1x cut this way). Unsorted rows, and ``batch_cost=None``, are
+    cut greedily: a batch ends when the next row would not fit. A row longer than the budget
+    gets a batch of its own. Equal lengths keep their input order, so
+    the batches are deterministic."""
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i]) if sort else range(len(lengths))
+    if not sort or batch_cost is None:
+        return _greedy(lengths, order, max_tokens, max_rows)
+    size = np.maximum(np.asarray([lengths[i] for i in order], dtype=np.int64), 1)
+    n = len(order)
+    best = np.zeros(n + 1, dtype=np.int64)  # best[j]: least cost of the first j sorted rows
+    cut = np.zeros(n + 1, dtype=np.int64)  # cut[j]: where the last batch of those j starts
+    lo = 0
+    for j in range(1, n + 1):
+        # rows lo..j-1 may share a batch with row j-1: (j - i) rows of width size[i] fit
+        while lo < j - 1 and (
+            (j - lo) * size[lo] > max_tokens or (max_rows is not None and j - lo > max_rows)
+        ):
+            lo += 1
+        starts = np.arange(lo, j)
+        costs = best[lo:j] + (j - starts) * size[lo:j]
+        k = int(np.argmin(costs))  # the first of equal costs: fewer, larger batches
+        best[j] = costs[k] + batch_cost
+        cut[j] = lo + k
+    batches: list[list[int]] = []
+    j = n
+    while j > 0:
+        batches.append(list(order[cut[j] : j]))
+        j = int(cut[j])
+    return batches[::-1]
+
+
+def _greedy(
+    lengths: Sequence[int], order: Iterable[int], max_tokens: int, max_rows: int | None
+) -> list[list[int]]:
+    """Rows in ``order`` cut greedily: a batch ends when the next row would not fit."""
     batches: list[list[int]] = []
     current: list[int] = []
     longest = 0
@@ -128,9 +170,11 @@ def window_batches(
     max_length: int,
     max_tokens: int,
     max_rows: int | None = None,
+    batch_cost: int | None = DEFAULT_BATCH_COST[("encode", "cpu")],
 ) -> Iterator[tuple[list[Piece], WindowBatch]]:
     """Length-sorted batches of word windows, each at most ``max_tokens`` subwords once padded
-    (special tokens included; see :func:`token_batches`) and at most ``max_rows`` windows.
+    (special tokens included; cut as :func:`token_batches` does, ``batch_cost`` included) and
+    at most ``max_rows`` windows.
 
     Sentences are tokenised once, word by word (``is_split_into_words``), and each window is a
     slice of its sentence's subwords between the tokenizer's special tokens: the ids are those
@@ -146,7 +190,7 @@ def window_batches(
     pieces = [(si, a, b) for si, c in enumerate(counts) for a, b in word_windows(c.tolist(), room)]
     lengths = [min(int(counts[si][a:b].sum()), room) + len(head) + len(tail) for si, a, b in pieces]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    for idx in token_batches(lengths, max_tokens, max_rows):
+    for idx in token_batches(lengths, max_tokens, max_rows, batch_cost=batch_cost):
         batch = [pieces[i] for i in idx]
         width = max(lengths[i] for i in idx)
         ids = np.full((len(batch), width), pad, dtype=np.int64)

@@ -21,7 +21,7 @@ from typing import Any
 from xlner.errors import MissingDependencyError, MissingModelError, UnsupportedLanguageError
 from xlner.languages import nllb_code
 from xlner.models.loading import cpu_threads, load_tokenizer
-from xlner.models.runtime import default_max_tokens
+from xlner.models.runtime import default_batch_cost, default_max_tokens
 from xlner.models.subwords import token_batches
 
 TOKENIZER_FILES = (
@@ -176,7 +176,11 @@ class CT2Translator:
                 out[i] = self._decode(res.hypotheses[0], prefix)
             return out
         lengths = [len(s) for s in sources]
-        for idx in token_batches(lengths, self.max_tokens, self.batch_size, self.sort_by_length):
+        cost = default_batch_cost(self.resolved_device, "generate")
+        batches = token_batches(
+            lengths, self.max_tokens, self.batch_size, self.sort_by_length, cost
+        )
+        for idx in batches:
             batch = [sources[i] for i in idx]
             kw = dict(kwargs)
             if self.output_ratio is not None:

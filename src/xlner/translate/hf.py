@@ -26,6 +26,7 @@ from xlner.errors import UnsupportedLanguageError
 from xlner.languages import get_language, nllb_code
 from xlner.models.hfbackend import HFBackend
 from xlner.models.loading import load_torch, require_torch, require_transformers
+from xlner.models.runtime import default_batch_cost
 from xlner.models.subwords import token_batches
 from xlner.progress import progress
 
@@ -138,7 +139,13 @@ class HFTranslator(HFBackend[Any]):
             for ids in tok(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         ]
         out: list[str] = [""] * len(texts)
-        batches = token_batches(lengths, self.max_tokens, self.batch_size, self.sort_by_length)
+        batches = token_batches(
+            lengths,
+            self.max_tokens,
+            self.batch_size,
+            self.sort_by_length,
+            default_batch_cost(self.device, "generate"),
+        )
         for idx in progress(
             batches, desc=f"translate {src_lang}->{tgt_lang}", enabled=self.show_progress
         ):

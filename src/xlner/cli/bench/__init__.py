@@ -7,6 +7,7 @@ from typing import Any
 from xlner.cli._common import add_command
 from xlner.cli.bench import (
     apertium,
+    batching,
     encoders,
     europarl,
     pipeline,
@@ -23,9 +24,19 @@ def register(sub: Any) -> None:
         "bench",
         lambda a: (a.bench_parser.print_help(), 0)[1],
         "benchmarks: projection, pipeline cost and cost model, scale, encoders, translation, "
-        "apertium, serving, europarl (aligner study)",
+        "apertium, batching, serving, europarl (aligner study)",
     )
     bench.set_defaults(bench_parser=bench)
     bsub = bench.add_subparsers(dest="bench_command", metavar="BENCH")
-    for module in (projection, pipeline, scale, encoders, translation, apertium, serve, europarl):
+    for module in (
+        projection,
+        pipeline,
+        scale,
+        encoders,
+        translation,
+        apertium,
+        batching,
+        serve,
+        europarl,
+    ):
         module.register(bsub)
