@@ -185,3 +185,40 @@ def fit_one_language() -> dict[str, Any]:
     rows = bench["cost_points"]["rows"]
     bench["cost_points"]["rows"] = [r for r in rows if r["langs"] == ["es"]]
     return bench
+
+
+#: subwords per word of each language (the tagger's tokenizer)
+SUBWORDS = {"es": 1.4, "eu": 2.1, "hr": 1.7, "de": 1.6}
+
+
+def subword_bench() -> dict[str, Any]:
+    """The bench above with its subwords counted and the tagger costing 0.5 s per language +
+    0.1 ms per subword (so its cost per word differs by language)."""
+    bench = languages_bench()
+    for r in bench["cost_points"]["rows"]:
+        units = [
+            SUBWORDS[x] * LENGTHS[x] * n for x, n in zip(r["langs"], r["sentences_per_language"])
+        ]
+        r["subwords_per_language"] = units
+        r["stage_seconds"]["tag_target"] = sum(0.5 + 1e-4 * u for u in units)
+    return bench
+
+
+def test_the_tagger_is_fitted_per_subword_where_the_bench_counted_them() -> None:
+    mt = [r for r in leave_one_language_out(subword_bench()).rows if r.method == "model-transfer"]
+    assert len(mt) == 16 and max(abs(r.error or 0) for r in mt) < 1e-6
+    # the same runs without their subwords: per word, the other languages' rate mispredicts
+    bench = subword_bench()
+    for r in bench["cost_points"]["rows"]:
+        del r["subwords_per_language"]
+    per_word = [r for r in leave_one_language_out(bench).rows if r.method == "model-transfer"]
+    assert max(abs(r.error or 0) for r in per_word) > 0.05
+    # the pooled fit keeps the pooled subwords per word at another sentence length
+    fit = fit_bench(subword_bench()).get("model-transfer").stages["tag_target"]
+    ratio = sum(SUBWORDS[x] * LENGTHS[x] for x in LENGTHS) / sum(LENGTHS.values())
+    assert fit.subwords_per_word == pytest.approx(ratio)
+    assert fit.words_per_sentence == pytest.approx(sum(LENGTHS.values()) / len(LENGTHS))
+    assert fit.with_length(10.0).seconds(1000) == pytest.approx(0.5 + 1e-4 * ratio * 10 * 1000)
+    assert fit.to_json()["per_subword_s"] == pytest.approx(1e-4)
+    # and the held-back run of all four is predicted from each language's subwords
+    assert validate(subword_bench()).max_abs_error < 1e-6

@@ -85,16 +85,19 @@ def _predict(
     name: str,
     own: CostModel | None = None,
 ) -> float:
-    """A run's predicted seconds for a method's stages (per word where the model is); with
-    ``own``, the MT stages (:data:`MT_STAGES`) from that model instead."""
+    """A run's predicted seconds for a method's stages (per word or subword where the model
+    is); with ``own``, the MT stages (:data:`MT_STAGES`) from that model instead."""
     total = 0.0
     for s in stages:
         fitted = own if own is not None and s in MT_STAGES else model
-        m = fitted.get(name)
+        fit = fitted.get(name).stages[s]
         ws = qs = None
-        if fitted.words_per_sentence:
+        if fit.subwords_per_word and row.words_per_language is not None:
+            ratio = fit.subwords_per_word  # where the run did not count its subwords
+            ws = row.subwords_per_language or [w * ratio for w in row.words_per_language]
+        elif fitted.words_per_sentence:
             ws, qs = row.words_per_language, row.squared_words_per_language
-        total += m.stages[s].total(row.sentences_per_language, ws, qs)
+        total += fit.total(row.sentences_per_language, ws, qs)
     return total
 
 

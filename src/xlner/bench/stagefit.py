@@ -22,6 +22,12 @@ word (plus a little per sentence); eflomal samples each word's link over the who
 sentence, ``5000/√n`` iterations, so its work grows as ``q/√n`` (``w/√n`` where the bench
 recorded no ``squared_words_per_language``). ``seconds(n)`` uses the fit's words and squared
 words per sentence (a language's own, or the mean of the fitted languages).
+
+A neural encoder's work grows with its *subwords*, and languages split words differently
+(e5-small: Basque 2.1 subwords per word, Spanish 1.4); where the bench counted its tokenizer's
+subwords (``subwords_per_language``), the encoder's stage is fitted per subword: ``d_s`` is then
+seconds per subword and ``w`` counts subwords (``subwords_per_word`` × words where a language's
+subwords are not given).
 """
 
 from __future__ import annotations
@@ -91,11 +97,14 @@ class StageFit:
     sqrt_word: float = 0.0
     words_per_sentence: float = 0.0  # w = this × n where the words are not given
     squares_per_sentence: float = 0.0  # q = this × n (0: q is w, the sub-linear part w/√n)
+    subwords_per_word: float = 0.0  # fitted per subword: per_word is per subword (w × this)
 
     def seconds(self, n: float, words: float | None = None, squares: float | None = None) -> float:
+        """Seconds for ``n`` sentences of ``words`` words (subwords for a per-subword fit)."""
         if n <= 0:
             return 0.0
-        w = self.words_per_sentence * n if words is None else words
+        w = self.words_per_sentence * (self.subwords_per_word or 1.0) * n
+        w = w if words is None else words
         q = w
         if self.squares_per_sentence:
             q = self.squares_per_sentence * n if squares is None else squares
@@ -119,6 +128,11 @@ class StageFit:
         qs: Sequence[float | None] = [None] * len(sentences) if squares is None else squares
         return sum(self.seconds(n, w, q) for n, w, q in zip(sentences, ws, qs, strict=True))
 
+    @property
+    def units_per_sentence(self) -> float:
+        """What ``per_word`` is paid for per sentence: words, or subwords of a subword fit."""
+        return self.words_per_sentence * (self.subwords_per_word or 1.0)
+
     def with_length(self, words_per_sentence: float) -> StageFit:
         """The same fit for sentences of another length, their squared words scaled alike
         (a per-sentence fit is unchanged)."""
@@ -139,7 +153,14 @@ class StageFit:
             "runs": self.runs,
             "rel_rmse": self.rel_rmse,
         }
-        if self.words_per_sentence:
+        if self.subwords_per_word:
+            out |= {
+                "per_subword_s": self.per_word,
+                "subwords_over_sqrt_sentences_s": self.sqrt_word,
+                "words_per_sentence": self.words_per_sentence,
+                "subwords_per_word": self.subwords_per_word,
+            }
+        elif self.words_per_sentence:
             out |= {
                 "per_word_s": self.per_word,
                 "squared_words_over_sqrt_sentences_s": self.sqrt_word,
@@ -155,7 +176,7 @@ def average(fits: Sequence[StageFit]) -> StageFit:
     k = len(fits)
     return StageFit(
         sum(f.per_language for f in fits) / k,
-        sum(f.per_sentence + f.per_word * f.words_per_sentence for f in fits) / k,
+        sum(f.per_sentence + f.per_word * f.units_per_sentence for f in fits) / k,
         sum(f.sqrt + f.sqrt_word * (f.squares_per_sentence or f.words_per_sentence) for f in fits)
         / k,
         sum(f.runs for f in fits),
@@ -179,12 +200,22 @@ def fit_stage(
     seconds: Sequence[float],
     words: Sequence[Sequence[float]] | None = None,
     squares: Sequence[Sequence[float]] | None = None,
+    subwords: Sequence[Sequence[float]] | None = None,
 ) -> StageFit:
     """Fit one stage from runs (each: the sentences of every language in it) and their
     seconds; with ``words`` (and ``squares``: Σ words²), each run's per language, on words
-    (:func:`_features`), else per sentence. One run gives a per-sentence (per-word) cost
-    only; the sub-linear term needs four runs with at least three sentence counts and must
-    win leave-one-out."""
+    (:func:`_features`), else per sentence; with ``subwords`` too, on subwords instead of
+    words and squares. One run gives a per-sentence (per-word) cost only; the sub-linear term
+    needs four runs with at least three sentence counts and must win leave-one-out."""
+    if subwords is not None and words is not None:
+        fit = fit_stage(runs, seconds, subwords)
+        n_words = sum(float(w) for ws in words for w in ws)
+        if not n_words or not fit.words_per_sentence:
+            return fit
+        ratio = fit.words_per_sentence / (n_words / sum(float(n) for r in runs for n in r))
+        return replace(
+            fit, words_per_sentence=fit.words_per_sentence / ratio, subwords_per_word=ratio
+        )
     n_runs = len(runs)
     if n_runs != len(seconds) or any(x is not None and len(x) != n_runs for x in (words, squares)):
         raise XlnerError(f"{n_runs} runs but {len(seconds)} timings")
