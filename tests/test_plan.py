@@ -282,3 +282,17 @@ def test_shipped_measured_f1_is_what_docs_results_say() -> None:
     results = (Path(__file__).resolve().parents[1] / "docs" / "results.md").read_text("utf-8")
     missing = [r for r in _measured() if f"{float(r['f1']):.1f}" not in results]
     assert not missing, missing
+
+
+def test_plan_checks_the_bench_with_this_xlners_cost_model() -> None:
+    """The checks a plan prints are those of the model it plans with, not the ones stored by
+    the xlner that wrote the bench (a cost-model change would otherwise go unseen)."""
+    from xlner.bench.costcheck import leave_one_language_out, validate
+
+    bench, name = load_bench("cpu-2core-langs")
+    p = make_plan(bench, name, "eu,gl,hr", 10_000)
+    assert p.validation == validate(bench)
+    assert p.validation_languages == leave_one_language_out(bench, per_sentence=False)
+    assert p.validation_languages is not None
+    assert all(r.per_sentence_error is None for r in p.validation_languages.rows)
+    assert f"within {100 * p.validation.max_abs_error:.1f}%" in format_plan(p)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.bench.breakeven import break_even, counterpart
-from xlner.bench.costcheck import validate
+from xlner.bench.costcheck import leave_one_language_out, validate
 from xlner.bench.costmodel import (
     TRANSLATE_TEST,
     TRANSLATE_TRAIN,
@@ -161,6 +161,8 @@ class CostPlan:
     per_language: list[LanguageCost] = field(default_factory=list)
     pooled: CostModel | None = None  # what unmeasured languages cost
     bench_languages: list[str] = field(default_factory=list)
+    #: each language of the bench held back and predicted (a bench of two or more languages)
+    validation_languages: Validation | None = None
 
     @property
     def extrapolated(self) -> list[str]:
@@ -195,7 +197,11 @@ def make_plan(
         pooled = _pooled(bench, words_per_sentence)
         per_language = language_costs(bench, pooled, codes)
         model = mix([x.model for x in per_language]) if per_language else pooled
-        validation = bench.validation if bench.validation is not None else validate(bench)
+        # checked with this xlner's cost model (the bench JSON's own checks are those of the
+        # xlner that wrote it)
+        validation = validate(bench)
+        timed = bench_languages(bench)
+        loo = leave_one_language_out(bench, per_sentence=False) if len(timed) >= 2 else None
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise XlnerError(f"{bench_name}: malformed bench JSON ({type(e).__name__}: {e})") from None
     price = model.usd_per_hour if usd_per_hour is None else usd_per_hour
@@ -235,5 +241,6 @@ def make_plan(
         list(model.notes),
         per_language,
         pooled,
-        bench_languages(bench),
+        timed,
+        loo,
     )

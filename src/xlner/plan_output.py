@@ -50,7 +50,7 @@ def to_json(p: CostPlan) -> dict[str, Any]:
         ],
         "extrapolated": p.extrapolated,
         "validation": p.validation.to_json(),
-        "validation_languages": loo.to_json() if (loo := p.bench.validation_languages) else None,
+        "validation_languages": loo.to_json() if (loo := p.validation_languages) else None,
         "notes": p.notes,
     }
 
@@ -204,7 +204,7 @@ def _check_lines(p: CostPlan) -> list[str]:
             f"Cost model check: held-back runs predicted within {100 * v.max_abs_error:.1f}% "
             f"({len(v.rows)} predictions; floor {100 * v.floor:.0f}%).",
         ]
-    loo = p.bench.validation_languages
+    loo = p.validation_languages
     if loo is not None and loo.max_abs_error is not None:
         lines.append(
             f"Each of {', '.join(loo.languages or [])} held back and predicted from the "

@@ -101,10 +101,12 @@ def _predict(
     return total
 
 
-def leave_one_language_out(bench: BenchReport | Mapping[str, Any]) -> Validation:
+def leave_one_language_out(
+    bench: BenchReport | Mapping[str, Any], per_sentence: bool = True
+) -> Validation:
     """Each language held back in turn: the model fitted on every other language's runs (one
-    pooled "language") predicts each of its runs, per method; per word and, for comparison,
-    per sentence."""
+    pooled "language") predicts each of its runs, per method; per word and, for comparison
+    (``per_sentence``), per sentence."""
     b = as_bench(bench)
     langs = bench_languages(b)
     if len(langs) < 2:
@@ -114,7 +116,7 @@ def leave_one_language_out(bench: BenchReport | Mapping[str, Any]) -> Validation
     for lang in langs:
         others = [x for x in langs if x != lang]
         model = fit_bench(b, langs=others)
-        by_sentence = fit_bench(b, langs=others, per_word=False)
+        by_sentence = fit_bench(b, langs=others, per_word=False) if per_sentence else None
         own = fit_bench(b, langs=[lang])  # its MT pair, as a plan that timed it would know
         for run in of_languages(points.rows, {lang}):
             what = f"{_count(run.sentences_per_language)} sentences"
@@ -126,13 +128,15 @@ def leave_one_language_out(bench: BenchReport | Mapping[str, Any]) -> Validation
                     measured,
                     _predict(model, run, info.stages, name),
                 )
-                plain = _predict(by_sentence, run, info.stages, name)
+                plain = (
+                    None if by_sentence is None else _predict(by_sentence, run, info.stages, name)
+                )
                 paired = _predict(model, run, info.stages, name, own)
                 rows.append(
                     replace(
                         got,
                         language=lang,
-                        per_sentence_error=_error(plain, measured),
+                        per_sentence_error=None if plain is None else _error(plain, measured),
                         own_pair_error=_error(paired, measured),
                     )
                 )
