@@ -116,6 +116,23 @@ def format_option(sp: argparse.ArgumentParser) -> None:
     )
 
 
+def json_option(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--json", help="also write the result as JSON to this file")
+
+
+def emit(args: argparse.Namespace, result: Any, markdown: str) -> None:
+    """A benchmark's result: written as JSON to ``--json`` (atomically; 'wrote PATH'), and
+    printed as JSON or Markdown (``--format``)."""
+    import json
+
+    if getattr(args, "json", None):
+        from xlner.io.atomic import atomic_write_text
+
+        atomic_write_text(args.json, json.dumps(result, indent=1))
+        print(f"wrote {args.json}", file=sys.stderr)
+    print(json.dumps(result, indent=2) if args.format == "json" else markdown)
+
+
 #: The backend kinds whose own constructor options the command line gives (``--aligner-opt``),
 #: with an example of each.
 BACKEND_OPTIONS = {

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints
+from xlner.cli._common import HelpFormatter, data_dir_option, emit, format_option, ints, json_option
 
 
 def register(bsub: Any) -> None:
@@ -33,7 +31,7 @@ def register(bsub: Any) -> None:
     sp.add_argument("--repeats", type=int, default=3)
     sp.add_argument("--check", type=int, default=30, help="sentences compared with alone")
     sp.add_argument("--back", action="store_true", help="also English into each language")
-    sp.add_argument("--json", help="also write the result as JSON to this file")
+    json_option(sp)
     data_dir_option(sp)
     format_option(sp)
 
@@ -52,10 +50,5 @@ def apertium(args: argparse.Namespace) -> int:
         args.data_dir,
     )
     result = bench.to_dict()
-    if args.json:
-        from xlner.io.atomic import atomic_write_text
-
-        atomic_write_text(args.json, json.dumps(result, indent=1))
-        print(f"wrote {args.json}", file=sys.stderr)
-    print(json.dumps(result, indent=2) if args.format == "json" else format_apertium(bench))
+    emit(args, result, format_apertium(bench))
     return 0

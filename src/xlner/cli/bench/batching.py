@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints
+from xlner.cli._common import HelpFormatter, data_dir_option, emit, format_option, ints, json_option
 
 
 def register(bsub: Any) -> None:
@@ -29,7 +27,7 @@ def register(bsub: Any) -> None:
     sp.add_argument("--sizes", default="20,100,800", help="sentences per call")
     sp.add_argument("--costs", default="0,16,64,256", help="per-batch costs in tokens")
     sp.add_argument("--repeats", type=int, default=3)
-    sp.add_argument("--json", help="also write the result as JSON to this file")
+    json_option(sp)
     data_dir_option(sp)
     format_option(sp)
 
@@ -48,10 +46,5 @@ def batching(args: argparse.Namespace) -> int:
         args.data_dir,
     )
     result = to_dict(rows, args.model, args.repeats)
-    if args.json:
-        from xlner.io.atomic import atomic_write_text
-
-        atomic_write_text(args.json, json.dumps(result, indent=1))
-        print(f"wrote {args.json}", file=sys.stderr)
-    print(json.dumps(result, indent=2) if args.format == "json" else format_batching(rows))
+    emit(args, result, format_batching(rows))
     return 0

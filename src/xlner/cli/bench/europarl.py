@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from xlner.cli._common import HelpFormatter, data_dir_option, format_option, ints, names
+from xlner.cli._common import (
+    HelpFormatter,
+    data_dir_option,
+    emit,
+    format_option,
+    ints,
+    names,
+)
 
 
 def register(bsub: Any) -> None:
@@ -58,10 +63,5 @@ def europarl(args: argparse.Namespace) -> int:
         args.data_dir,
     )
     rows = to_json(study)
-    if args.json:
-        from xlner.io.atomic import atomic_write_text
-
-        atomic_write_text(args.json, json.dumps(rows, indent=1))
-        print(f"wrote {args.json}", file=sys.stderr)
-    print(json.dumps(rows, indent=2) if args.format == "json" else format_markdown(study))
+    emit(args, rows, format_markdown(study))
     return 0
