@@ -222,3 +222,8 @@ def test_the_tagger_is_fitted_per_subword_where_the_bench_counted_them() -> None
     assert fit.to_json()["per_subword_s"] == pytest.approx(1e-4)
     # and the held-back run of all four is predicted from each language's subwords
     assert validate(subword_bench()).max_abs_error < 1e-6
+    # a language's mean cost per sentence counts its subwords, not its words
+    from xlner.bench.stagefit import average
+
+    one = fit_languages(subword_bench())["eu"].get("model-transfer").stages["tag_target"]
+    assert average([one]).seconds(100) == pytest.approx(0.5 + 1e-4 * 2.1 * 9 * 100)

@@ -79,7 +79,7 @@ def test_token_batches_cut_where_padding_is_least(
     within the limits pads less (brute force over every cut)."""
     batches = token_batches(lengths, max_tokens, max_rows, batch_cost=64)
     order = [i for b in batches for i in b]
-    assert sorted(order) == list(range(len(lengths)))
+    assert order == sorted(range(len(lengths)), key=lambda i: -lengths[i])  # stable, longest first
 
     def fits(b: list[int]) -> bool:
         width = max(max(lengths[i], 1) for i in b)
@@ -363,3 +363,20 @@ def test_ct2_takes_a_model_with_more_embeddings_than_tokens(
     p_ref = np.concatenate([t.probs for t in ref.tag_with_probs(SRC)])
     p_got = np.concatenate([t.probs for t in got.tag_with_probs(SRC)])
     np.testing.assert_allclose(p_got, p_ref, atol=1e-4)
+
+
+def test_batch_costs_by_device_and_work() -> None:
+    """The CPU encoders cut by least padding; a GPU and generation keep the greedy cut, which
+    ``batch_cost=None`` is (a batch ends when the next row would not fit)."""
+    from xlner.models.runtime import default_batch_cost
+
+    assert default_batch_cost("cpu") == 64
+    assert default_batch_cost("cuda:0") is None
+    assert default_batch_cost("cpu", "generate") is None
+    lengths = [105] + [20] * 99
+    greedy = token_batches(lengths, 2048, batch_cost=None)
+    assert [len(b) for b in greedy] == [19, 81]  # 19 rows padded to 105, then the rest
+    # batches costing the most: as few as greedy, the long row alone (less padding)
+    assert [len(b) for b in token_batches(lengths, 2048, batch_cost=10**9)] == [1, 99]
+    with pytest.raises(ValueError):
+        token_batches(lengths, 2048, batch_cost=-1)

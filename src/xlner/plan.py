@@ -3,7 +3,8 @@ measured on it), each method's total time and price, the break-even volume at wh
 translate-train becomes cheaper than translate-test, and the quality each method reached.
 
 Reads a bench JSON only: no model loads and no torch import (numpy, and matplotlib for the
-PNG), so it answers in well under a second. The costs come from
+PNG), so it answers in seconds (each language of a bench of several is held back and
+refitted to check the fit). The costs come from
 :mod:`xlner.bench.costmodel`; the quality from :mod:`xlner.quality`. This module reads the
 inputs and computes the plan; :mod:`xlner.plan_output` writes it as text or JSON and
 :func:`xlner.plots.plot_plan` draws it.

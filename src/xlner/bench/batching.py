@@ -38,7 +38,8 @@ def _cut_name(cost: int | None) -> str:
 
 def _padding(tagger: Any, words: Sequence[Sequence[str]]) -> tuple[float, int]:
     """Padded over real subwords (special tokens included) of the tagger's batches, and how
-    many batches."""
+    many batches (of one call: sizes up to the tagger's block, 1,024 sentences, are cut as
+    ``tag`` cuts them)."""
     padded = real = batches = 0
     for _, enc in tagger.batches(words):
         padded += enc.attention_mask.size
@@ -62,7 +63,7 @@ def run_batching(
 
     pools = load_pools(parse_datasets(datasets, data_dir), split, data_dir)
     tagger = HFTagger(model, device="cpu", runtime=runtime)
-    cuts = [None, *(c for c in costs if c is not None)]
+    cuts = list(dict.fromkeys([None, *(c for c in costs if c is not None)]))
     rows: list[CutRow] = []
     for lang, sents in pools.items():
         for n in sizes:

@@ -92,9 +92,10 @@ def _predict(
         fitted = own if own is not None and s in MT_STAGES else model
         fit = fitted.get(name).stages[s]
         ws = qs = None
-        if fit.subwords_per_word and row.words_per_language is not None:
-            ratio = fit.subwords_per_word  # where the run did not count its subwords
-            ws = row.subwords_per_language or [w * ratio for w in row.words_per_language]
+        if fit.subwords_per_word and row.subwords_per_language is not None:
+            ws = row.subwords_per_language
+        elif fit.subwords_per_word and row.words_per_language is not None:
+            ws = [w * fit.subwords_per_word for w in row.words_per_language]  # not counted
         elif fitted.words_per_sentence:
             ws, qs = row.words_per_language, row.squared_words_per_language
         total += fit.total(row.sentences_per_language, ws, qs)

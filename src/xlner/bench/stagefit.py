@@ -177,7 +177,7 @@ def average(fits: Sequence[StageFit]) -> StageFit:
     return StageFit(
         sum(f.per_language for f in fits) / k,
         sum(f.per_sentence + f.per_word * f.units_per_sentence for f in fits) / k,
-        sum(f.sqrt + f.sqrt_word * (f.squares_per_sentence or f.words_per_sentence) for f in fits)
+        sum(f.sqrt + f.sqrt_word * (f.squares_per_sentence or f.units_per_sentence) for f in fits)
         / k,
         sum(f.runs for f in fits),
         max(f.rel_rmse for f in fits),

@@ -76,6 +76,8 @@ def token_batches(
     the batches are deterministic."""
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
+    if batch_cost is not None and batch_cost < 0:
+        raise ValueError("batch_cost must be at least 0")
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i]) if sort else range(len(lengths))
     if not sort or batch_cost is None:
         return _greedy(lengths, order, max_tokens, max_rows)

@@ -26,7 +26,6 @@ from xlner.errors import UnsupportedLanguageError
 from xlner.languages import get_language, nllb_code
 from xlner.models.hfbackend import HFBackend
 from xlner.models.loading import load_torch, require_torch, require_transformers
-from xlner.models.runtime import default_batch_cost
 from xlner.models.subwords import token_batches
 from xlner.progress import progress
 
@@ -144,7 +143,7 @@ class HFTranslator(HFBackend[Any]):
             self.max_tokens,
             self.batch_size,
             self.sort_by_length,
-            default_batch_cost(self.device, "generate"),
+            self.batch_cost,
         )
         for idx in progress(
             batches, desc=f"translate {src_lang}->{tgt_lang}", enabled=self.show_progress
