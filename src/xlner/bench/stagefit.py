@@ -103,8 +103,7 @@ class StageFit:
         """Seconds for ``n`` sentences of ``words`` words (subwords for a per-subword fit)."""
         if n <= 0:
             return 0.0
-        w = self.words_per_sentence * (self.subwords_per_word or 1.0) * n
-        w = w if words is None else words
+        w = self.units_per_sentence * n if words is None else words
         q = w
         if self.squares_per_sentence:
             q = self.squares_per_sentence * n if squares is None else squares
@@ -208,13 +207,15 @@ def fit_stage(
     words and squares. One run gives a per-sentence (per-word) cost only; the sub-linear term
     needs four runs with at least three sentence counts and must win leave-one-out."""
     if subwords is not None and words is not None:
-        fit = fit_stage(runs, seconds, subwords)
+        fit = fit_stage(runs, seconds, subwords)  # its words_per_sentence: subwords
         n_words = sum(float(w) for ws in words for w in ws)
         if not n_words or not fit.words_per_sentence:
             return fit
-        ratio = fit.words_per_sentence / (n_words / sum(float(n) for r in runs for n in r))
+        per_sentence = n_words / sum(float(n) for r in runs for n in r)
         return replace(
-            fit, words_per_sentence=fit.words_per_sentence / ratio, subwords_per_word=ratio
+            fit,
+            words_per_sentence=per_sentence,
+            subwords_per_word=fit.words_per_sentence / per_sentence,
         )
     n_runs = len(runs)
     if n_runs != len(seconds) or any(x is not None and len(x) != n_runs for x in (words, squares)):
